@@ -1,0 +1,122 @@
+// Types of the `kunog` npm package. Field names are snake_case, exactly as on the wire.
+
+/** Stable codes of WebhookVerificationError (the Kunog contract, section 3). */
+export type WebhookVerificationErrorCode =
+  | "missing_header"
+  | "malformed_signature"
+  | "signature_mismatch"
+  | "malformed_timestamp"
+  | "timestamp_too_old"
+  | "timestamp_in_future"
+  | "body_too_large"
+  | "raw_body_required"
+  | "event_id_mismatch"
+  | "invalid_payload"
+  | "invalid_secret";
+
+/** A delivery (or a verifier's configuration) was refused; `code` says why. */
+export class WebhookVerificationError extends Error {
+  constructor(code: WebhookVerificationErrorCode, message: string);
+  readonly name: "WebhookVerificationError";
+  readonly code: WebhookVerificationErrorCode;
+}
+
+export type PaymentIntentStatus = "created" | "pending" | "confirmed" | "expired";
+
+export interface PaymentIntent {
+  id: string;
+  object: "payment_intent";
+  status: PaymentIntentStatus;
+  /** Minor units: 4900 USD is $49.00. */
+  amount: number;
+  currency: string;
+  settlement: string;
+  checkout_url: string;
+  success_url: string | null;
+  cancel_url: string | null;
+  metadata: Record<string, string>;
+  description: string | null;
+  amount_refunded: number;
+  livemode: boolean;
+  /** Milliseconds since the Unix epoch. */
+  created: number;
+  expires_at: number;
+}
+
+export interface Refund {
+  id: string;
+  object: "refund";
+  payment_intent: string;
+  amount: number;
+  currency: string;
+  status: "succeeded";
+  reason: string | null;
+  metadata: Record<string, string>;
+  created: number;
+}
+
+interface EventBase<T extends string, O> {
+  /** evt_...: stable across delivery attempts; dedupe on it. */
+  id: string;
+  object: "event";
+  type: T;
+  created: number;
+  livemode: boolean;
+  data: { object: O };
+}
+
+/** A Kunog webhook event, discriminated on `type`. */
+export type KunogEvent =
+  | EventBase<"payment_intent.created", PaymentIntent>
+  | EventBase<"payment_intent.pending", PaymentIntent>
+  | EventBase<"payment_intent.confirmed", PaymentIntent>
+  | EventBase<"payment_intent.expired", PaymentIntent>
+  | EventBase<"refund.created", Refund>;
+
+/** The raw request body, exactly as received. */
+export type RawBody = string | Uint8Array | ArrayBuffer;
+
+/** Request headers: a fetch Headers, or an object of values in any case (Node, Lambda). */
+export type HeaderBag =
+  | Headers
+  | Map<string, string | string[]>
+  | Record<string, string | string[] | undefined>;
+
+export interface WebhookOptions {
+  /** Accepted distance between Kunog-Timestamp and now, either side. Default 300000 (5 min). */
+  toleranceMs?: number;
+  /** Largest body accepted, checked before any HMAC work. Default 1048576 (1 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface SignedWebhookHeaders {
+  "Kunog-Signature": string;
+  "Kunog-Timestamp": string;
+  "Kunog-Event-Id": string;
+}
+
+export class Webhook {
+  /**
+   * @param secretOrSecrets the endpoint's secret (whsec_...), or [newest, ...older] during a
+   *   secret roll; any of them may match.
+   */
+  constructor(secretOrSecrets: string | readonly string[], options?: WebhookOptions);
+  /** Verifies a delivery; returns the event, or throws WebhookVerificationError. */
+  verify(rawBody: RawBody, headers: HeaderBag): KunogEvent;
+  /** Signs a JSON event body as Kunog does (for tests). `timestamp` in ms, default now. */
+  sign(rawBody: RawBody, options?: { timestamp?: number }): SignedWebhookHeaders;
+  /** Signature and timestamp only; the index of the matching secret. */
+  verifySignature(rawBody: RawBody, signature: string, timestamp: string): number;
+}
+
+/** The seed's function: true, or throws WebhookVerificationError. Also checks the timestamp is within toleranceMs (default 5 min). */
+export function verifyKunogWebhook(args: {
+  rawBody: RawBody;
+  signature: string;
+  timestamp: string;
+  secret: string;
+  toleranceMs?: number;
+}): true;
+
+/** The SDK version. */
+export const VERSION: string;
