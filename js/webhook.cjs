@@ -4,13 +4,10 @@
 // WebhookVerificationError; every rule (sizes, timestamps, signatures, ids) is the core's.
 // It is a factory so that each runtime's entry point can hand it the wasm it loaded.
 
-const HEADER_NAMES = [
-  ["kunog-signature", "Kunog-Signature"],
-  ["kunog-timestamp", "Kunog-Timestamp"],
-  ["kunog-event-id", "Kunog-Event-Id"],
-];
 const DEFAULT_TOLERANCE_MS = 300_000;
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+// Scratch room for the three header values (about 110 bytes in a normal delivery).
+const MIN_HEADER_ROOM = 512;
 const CODES = new Set([
   "missing_header",
   "malformed_signature",
@@ -123,9 +120,22 @@ function bindWebhooks(wasm) {
     return translateError(wasm.rawBodyRequiredError());
   }
 
+  // JSON.parse, with a refusal as invalid_payload.
+  function parsedEvent(text) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw translateError(wasm.invalidPayloadError(error.message));
+    }
+  }
+
   class Webhook {
     #core;
     #maxBodyBytes;
+    // Views of the core's scratch buffer in wasm memory (see #stage).
+    #headerView = new Uint8Array(0);
+    #bodyView = new Uint8Array(0);
+    #staged = [0, 0, undefined, undefined, undefined];
 
     /**
      * @param secretOrSecrets the endpoint secret, or [newest, ...older] during a roll
@@ -153,24 +163,25 @@ function bindWebhooks(wasm) {
       const signature = headerValue(bag, "kunog-signature", "Kunog-Signature");
       const timestamp = headerValue(bag, "kunog-timestamp", "Kunog-Timestamp");
       const eventId = headerValue(bag, "kunog-event-id", "Kunog-Event-Id");
-      const now = Date.now();
-      let text;
       try {
-        if (typeof body === "string") {
-          // A string's UTF-8 length is at least its .length: refuse before copying it.
-          if (body.length > this.#maxBodyBytes) this.#core.checkBodyLength(body.length);
-          this.#core.verifyText(body, signature, timestamp, eventId, now);
-          text = body;
-        } else {
-          if (body.byteLength > this.#maxBodyBytes) this.#core.checkBodyLength(body.byteLength);
-          this.#core.verifyBytes(body, signature, timestamp, eventId, now);
-          text = textDecoder.decode(body);
-        }
+        const staged = this.#stage(body, signature, timestamp, eventId);
+        this.#core.verifyDelivery(staged[0], staged[1], staged[2], staged[3], staged[4], Date.now());
       } catch (error) {
         throw translateError(error);
       }
-      // The core checked this is a JSON object with the signed id; the engine's parser builds it.
-      return JSON.parse(text);
+      // Verified, and UTF-8. The engine's own parser builds the object, and the id rule is
+      // applied to the object the application will dedupe on.
+      const text = typeof body === "string" ? body : textDecoder.decode(body);
+      const event = parsedEvent(text);
+      if (event === null || typeof event !== "object" || Array.isArray(event) || event.id !== eventId) {
+        try {
+          wasm.bindEventId(typeof event?.id === "string" ? event.id : undefined, eventId);
+        } catch (error) {
+          throw translateError(error);
+        }
+        throw translateError(wasm.invalidPayloadError("the body is not a JSON object"));
+      }
+      return event;
     }
 
     /**
@@ -181,27 +192,79 @@ function bindWebhooks(wasm) {
     sign(rawBody, options = {}) {
       const body = rawBodyOf(rawBody);
       if (body === null) throw rawBodyRequired();
-      const timestamp = checkNonNegative("timestampMs", options.timestamp, undefined) ?? Date.now();
-      let signed;
-      try {
-        signed = this.#core.sign(typeof body === "string" ? textEncoder.encode(body) : body, timestamp);
-      } catch (error) {
-        throw translateError(error);
+      const timestamp = checkNonNegative("timestamp", options.timestamp, undefined) ?? Date.now();
+      const parsed = parsedEvent(typeof body === "string" ? body : textDecoder.decode(body));
+      const eventId = parsed !== null && typeof parsed === "object" ? parsed.id : undefined;
+      if (typeof eventId !== "string" || eventId === "") {
+        throw translateError(wasm.invalidPayloadError("the event has no string \"id\" to send as Kunog-Event-Id"));
       }
-      return { "Kunog-Signature": signed[0], "Kunog-Timestamp": signed[1], "Kunog-Event-Id": signed[2] };
+      const signature = this.#core.signature(typeof body === "string" ? textEncoder.encode(body) : body, timestamp);
+      return { "Kunog-Signature": signature, "Kunog-Timestamp": String(timestamp), "Kunog-Event-Id": eventId };
     }
 
-    /** Signature and timestamp only; index of the matching secret. For verifyKunogWebhook. */
+    /** Signature and timestamp only; the index of the matching secret. */
     verifySignature(rawBody, signature, timestamp) {
       const body = rawBodyOf(rawBody);
       if (body === null) throw rawBodyRequired();
       try {
-        const length = typeof body === "string" ? body.length : body.byteLength;
-        if (length > this.#maxBodyBytes) this.#core.checkBodyLength(length);
-        const bytes = typeof body === "string" ? textEncoder.encode(body) : body;
-        return this.#core.verifySignature(bytes, optionalString(signature), optionalString(timestamp), Date.now());
+        const staged = this.#stage(body, optionalString(signature), optionalString(timestamp), undefined);
+        return this.#core.verifySignature(staged[0], staged[1], staged[2], staged[3], Date.now());
       } catch (error) {
         throw translateError(error);
+      }
+    }
+
+    // Writes the header values and the body into the core's scratch buffer, laid out as
+    // [headers | body]; returns [bodyOffset, bodyLength, signatureLength, timestampLength,
+    // eventIdLength] (undefined for a missing header). Refuses an oversized body first.
+    #stage(body, signature, timestamp, eventId) {
+      const isString = typeof body === "string";
+      const length = isString ? body.length : body.byteLength;
+      // A string's UTF-8 length is at least its .length: refuse before copying anything.
+      if (length > this.#maxBodyBytes) this.#core.checkBodyLength(length);
+      const joined = (signature ?? "") + (timestamp ?? "") + (eventId ?? "");
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      let headerRoom = Math.max(this.#headerView.byteLength, MIN_HEADER_ROOM, 3 * joined.length);
+      let bodyRoom = length;
+      for (;;) {
+        // Views over wasm memory detach (byteLength 0) when it grows: then, or when too
+        // small, ask the core for fresh ones.
+        if (this.#headerView.byteLength < headerRoom || this.#bodyView.byteLength < bodyRoom) {
+          const all = this.#core.scratch(headerRoom + bodyRoom);
+          this.#headerView = all.subarray(0, headerRoom);
+          this.#bodyView = all.subarray(headerRoom);
+        }
+        let bodyLength = length;
+        if (isString) {
+          const { read, written } = textEncoder.encodeInto(body, this.#bodyView);
+          if (read < length) {
+            bodyRoom = 3 * length; // not all ASCII: make room for the worst case
+            continue;
+          }
+          bodyLength = written;
+        } else {
+          this.#bodyView.set(body);
+        }
+        const staged = this.#staged;
+        staged[0] = this.#headerView.byteLength;
+        staged[1] = bodyLength;
+        // One encodeInto for all three; when every byte is ASCII the lengths are the strings'.
+        const { written } = textEncoder.encodeInto(joined, this.#headerView);
+        if (written === joined.length) {
+          staged[2] = signature?.length;
+          staged[3] = timestamp?.length;
+          staged[4] = eventId?.length;
+        } else {
+          let offset = 0;
+          const values = [signature, timestamp, eventId];
+          for (let i = 0; i < 3; i++) {
+            staged[i + 2] = undefined;
+            if (values[i] === undefined) continue;
+            staged[i + 2] = textEncoder.encodeInto(values[i], this.#headerView.subarray(offset)).written;
+            offset += staged[i + 2];
+          }
+        }
+        return staged;
       }
     }
   }

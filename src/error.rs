@@ -171,7 +171,7 @@ impl fmt::Display for WebhookError {
             ),
             WebhookError::EventIdMismatch { signed_id, header_id } => write!(
                 f,
-                "Kunog-Event-Id {header_id:?} differs from the signed event id {signed_id:?}: the \
+                "Kunog-Event-Id \"{header_id}\" differs from the signed event id \"{signed_id}\": the \
                  header was altered; dedupe on the signed id and reject this delivery"
             ),
             WebhookError::InvalidPayload { reason } => write!(
@@ -189,10 +189,11 @@ impl fmt::Display for WebhookError {
 
 impl std::error::Error for WebhookError {}
 
-/// Shortens a value from an unsigned header for use in a message.
+/// Shortens a value from an unsigned header for use in a message, and replaces control
+/// characters, so that a hostile header cannot forge lines in a log.
 pub(crate) fn shorten(value: &str) -> String {
     const MAX_CHARS: usize = 64;
-    let mut chars = value.chars();
+    let mut chars = value.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c });
     let mut short: String = chars.by_ref().take(MAX_CHARS).collect();
     if chars.next().is_some() {
         short.push('…');
@@ -233,5 +234,6 @@ mod tests {
         assert_eq!(shorten("evt_1"), "evt_1");
         let long = "x".repeat(200);
         assert_eq!(shorten(&long).chars().count(), 65);
+        assert_eq!(shorten("evt_1\r\nX-Forged: 1"), "evt_1\u{FFFD}\u{FFFD}X-Forged: 1");
     }
 }

@@ -251,6 +251,28 @@ impl Webhook {
         Ok(SignatureMatch { secret_index, timestamp_ms })
     }
 
+    /// Verifies a delivery's headers and signature and checks that the body is UTF-8;
+    /// returns the body as text. What is left to a caller with its own JSON parser is to
+    /// parse it and hold the parsed `id` to `Kunog-Event-Id` with [`bind_event_id`].
+    pub fn verify_text<'b>(
+        &self,
+        body: &'b [u8],
+        headers: WebhookHeaders<'_>,
+        now_ms: u64,
+    ) -> Result<(&'b str, SignatureMatch), WebhookError> {
+        let signature = headers.signature.ok_or(WebhookError::MissingHeader { header: SIGNATURE_HEADER })?;
+        let timestamp = headers.timestamp.ok_or(WebhookError::MissingHeader { header: TIMESTAMP_HEADER })?;
+        headers
+            .event_id
+            .filter(|id| !id.is_empty())
+            .ok_or(WebhookError::MissingHeader { header: EVENT_ID_HEADER })?;
+        let matched = self.verify_signature(body, signature, timestamp, now_ms)?;
+        let text = core::str::from_utf8(body).map_err(|e| WebhookError::InvalidPayload {
+            reason: format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        })?;
+        Ok((text, matched))
+    }
+
     /// Verifies a delivery and checks that the body is a JSON object whose `id` equals
     /// `Kunog-Event-Id`, without building the typed event.
     pub fn verify_payload<'b>(
@@ -259,23 +281,9 @@ impl Webhook {
         headers: WebhookHeaders<'_>,
         now_ms: u64,
     ) -> Result<VerifiedPayload<'b>, WebhookError> {
-        let signature = headers.signature.ok_or(WebhookError::MissingHeader { header: SIGNATURE_HEADER })?;
-        let timestamp = headers.timestamp.ok_or(WebhookError::MissingHeader { header: TIMESTAMP_HEADER })?;
-        let header_id = headers
-            .event_id
-            .filter(|id| !id.is_empty())
-            .ok_or(WebhookError::MissingHeader { header: EVENT_ID_HEADER })?;
-        let matched = self.verify_signature(body, signature, timestamp, now_ms)?;
-        let text = core::str::from_utf8(body).map_err(|e| WebhookError::InvalidPayload {
-            reason: format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
-        })?;
+        let (text, matched) = self.verify_text(body, headers, now_ms)?;
         let event_id = signed_event_id(text)?;
-        if event_id != header_id {
-            return Err(WebhookError::EventIdMismatch {
-                signed_id: shorten(&event_id),
-                header_id: shorten(header_id),
-            });
-        }
+        bind_event_id(Some(&event_id), headers.event_id.unwrap_or_default())?;
         Ok(VerifiedPayload { body: text, event_id, signature: matched })
     }
 
@@ -325,6 +333,20 @@ impl Webhook {
     }
 }
 
+/// Holds the `id` read from a verified body to the `Kunog-Event-Id` header: dedupe keys
+/// come from the signed body, and a header that says otherwise was altered.
+/// `signed_id` is `None` when the body has no string `id`.
+pub fn bind_event_id(signed_id: Option<&str>, header_id: &str) -> Result<(), WebhookError> {
+    match signed_id {
+        None => Err(WebhookError::InvalidPayload { reason: "the event has no string \"id\"".into() }),
+        Some("") => Err(WebhookError::InvalidPayload { reason: "the event's \"id\" is empty".into() }),
+        Some(id) if id != header_id => {
+            Err(WebhookError::EventIdMismatch { signed_id: shorten(id), header_id: shorten(header_id) })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// Parses `Kunog-Timestamp` strictly: 1 to 16 ASCII digits, nothing else (no sign, space,
 /// dot, exponent or second value). The same bytes are what the signature covers.
 pub fn parse_timestamp(value: &str) -> Result<u64, WebhookError> {
@@ -332,8 +354,8 @@ pub fn parse_timestamp(value: &str) -> Result<u64, WebhookError> {
     if value.is_empty() {
         return Err(malformed("it is empty".into()));
     }
-    if let Some(bad) = value.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(malformed(format!("it contains {bad:?}, which is not a digit")));
+    if let Some(at) = value.bytes().position(|b| !b.is_ascii_digit()) {
+        return Err(malformed(format!("character {} is not a digit", value[..at].chars().count() + 1)));
     }
     if value.len() > MAX_TIMESTAMP_DIGITS {
         return Err(malformed(format!("it has {} digits, more than {MAX_TIMESTAMP_DIGITS}", value.len())));

@@ -1,0 +1,44 @@
+// Builds the npm package into pkg/: the Rust core for wasm32 with the `js` feature,
+// wasm-bindgen's Node glue, wasm-opt for size, and the hand-written JS entry points and types.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { crateVersion, log, root, run, setup, wasmOpt } from "./lib.mjs";
+
+// The wasm features rustc enables by default for wasm32-unknown-unknown, and Node 18+ has.
+const WASM_FEATURES = [
+  "--enable-bulk-memory",
+  "--enable-mutable-globals",
+  "--enable-nontrapping-float-to-int",
+  "--enable-sign-ext",
+  "--enable-reference-types",
+  "--enable-multivalue",
+  "--enable-simd",
+];
+
+export function buildPackage() {
+  setup();
+  const pkg = join(root, "pkg");
+  const wasmDir = join(pkg, "wasm");
+
+  log("compiling the core to wasm32 (feature js)");
+  run("cargo", ["build", "--profile", "wasm-release", "--locked", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib"]);
+
+  rmSync(pkg, { recursive: true, force: true });
+  mkdirSync(wasmDir, { recursive: true });
+  const built = join(root, "target", "wasm32-unknown-unknown", "wasm-release", "kunog.wasm");
+  run("wasm-bindgen", [built, "--target", "nodejs", "--no-typescript", "--out-dir", wasmDir, "--out-name", "kunog_core"]);
+
+  const wasm = join(wasmDir, "kunog_core_bg.wasm");
+  run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+
+  for (const file of ["index.cjs", "index.mjs", "index.d.ts", "webhook.cjs", "README.md"]) {
+    copyFileSync(join(root, "js", file), join(pkg, file));
+  }
+  const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));
+  manifest.version = crateVersion();
+  writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  log(`built pkg/ (kunog ${manifest.version}; wasm ${statSync(wasm).size} bytes)`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) buildPackage();

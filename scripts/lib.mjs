@@ -1,0 +1,109 @@
+// Shared helpers for the project's scripts: plain Node, no dependencies, so that they run
+// on a fresh clone before anything is installed.
+import { spawnSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export function log(message) {
+  process.stderr.write(`\x1b[1mkunog:\x1b[0m ${message}\n`);
+}
+
+/** Runs a command to completion with inherited stdio; exits the process if it fails. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    log(`failed (${result.status ?? result.signal}): ${command} ${args.join(" ")}`);
+    process.exit(result.status || 1);
+  }
+  return result;
+}
+
+/** Runs a command and returns its stdout, or null if it cannot be run or fails. */
+export function output(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, encoding: "utf8", ...options });
+  return result.status === 0 ? result.stdout : null;
+}
+
+/**
+ * Runs a command, echoing its output, and returns { status, text } with everything it
+ * printed (for reading test counts).
+ */
+export function runCaptured(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...options });
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk) => {
+      text += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, text }));
+  });
+}
+
+/** The exact version of a package in Cargo.lock. */
+export function lockedCrateVersion(name) {
+  const lock = readFileSync(join(root, "Cargo.lock"), "utf8");
+  const match = lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`));
+  if (!match) throw new Error(`${name} is not in Cargo.lock`);
+  return match[1];
+}
+
+export function crateVersion() {
+  const manifest = readFileSync(join(root, "Cargo.toml"), "utf8");
+  return manifest.match(/^version = "([^"]+)"/m)[1];
+}
+
+export function sha256File(path) {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** npm ci, when node_modules is missing or was installed from another package-lock.json. */
+export function ensureNodeModules() {
+  const stamp = join(root, "node_modules", ".kunog-lock-sha256");
+  const want = sha256File(join(root, "package-lock.json"));
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === want) return;
+  log("installing npm dev dependencies (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+  writeFileSync(stamp, want);
+}
+
+export function ensureRustTarget(target = "wasm32-unknown-unknown") {
+  const installed = output("rustup", ["target", "list", "--installed"]) ?? "";
+  if (installed.split("\n").includes(target)) return;
+  log(`adding the Rust target ${target}`);
+  run("rustup", ["target", "add", target]);
+}
+
+/** wasm-bindgen-cli (and its test runner) at exactly the version in Cargo.lock. */
+export function ensureWasmBindgen() {
+  const version = lockedCrateVersion("wasm-bindgen");
+  const current = output("wasm-bindgen", ["--version"]) ?? "";
+  const runner = output("wasm-bindgen-test-runner", ["--version"]) ?? "";
+  if (current.trim() === `wasm-bindgen ${version}` && runner.includes(version)) return;
+  log(`installing wasm-bindgen-cli ${version} (matches Cargo.lock; takes a few minutes)`);
+  const locked = spawnSync("cargo", ["install", "wasm-bindgen-cli", "--version", version, "--locked", "--force"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // --locked can fail when a crate in the CLI's own lockfile was yanked; retry unlocked.
+  if (locked.status !== 0) run("cargo", ["install", "wasm-bindgen-cli", "--version", version, "--force"]);
+}
+
+export const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+
+/** Everything `npm run build` needs. */
+export function setup() {
+  ensureNodeModules();
+  ensureRustTarget();
+  ensureWasmBindgen();
+}
