@@ -527,9 +527,9 @@ mod tests {
             let parsed = parse_signatures(&value).unwrap();
             assert_eq!(parsed.as_slice(), &[[0xab; 32], [0xcd; 32]], "{value}");
         }
-        let nine = vec![a.as_str(); 9].join(",");
+        let nine = [a.as_str(); 9].join(",");
         assert_eq!(parse_signatures(&nine).unwrap_err().code(), "malformed_signature");
-        let eight = vec![a.as_str(); 8].join(",");
+        let eight = [a.as_str(); 8].join(",");
         assert_eq!(parse_signatures(&eight).unwrap().as_slice().len(), 8);
     }
 
