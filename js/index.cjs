@@ -9,5 +9,6 @@ module.exports = {
   Webhook: webhooks.Webhook,
   WebhookVerificationError: webhooks.WebhookVerificationError,
   verifyKunogWebhook: webhooks.verifyKunogWebhook,
+  verifyRequest: webhooks.verifyRequest,
   VERSION: wasm.version(),
 };

@@ -105,6 +105,13 @@ export class Webhook {
   verify(rawBody: RawBody, headers: HeaderBag): KunogEvent;
   /** Signs a JSON event body as Kunog does (for tests). `timestamp` in ms, default now. */
   sign(rawBody: RawBody, options?: { timestamp?: number }): SignedWebhookHeaders;
+  /**
+   * Reads the raw body from what the platform handed the handler, then verifies it: a fetch
+   * Request (Workers, Deno, Bun, Next.js App Router), a Node IncomingMessage (unread, or with
+   * its raw body as .rawBody or a Buffer .body), an AWS Lambda / API Gateway event, or
+   * { rawBody, headers }.
+   */
+  verifyRequest(input: WebhookRequestInput): Promise<KunogEvent>;
   /** Signature and timestamp only; the index of the matching secret. */
   verifySignature(rawBody: RawBody, signature: string, timestamp: string): number;
 }
@@ -117,6 +124,16 @@ export function verifyKunogWebhook(args: {
   secret: string;
   toleranceMs?: number;
 }): true;
+
+/** What verifyRequest accepts. */
+export type WebhookRequestInput =
+  | Request
+  | { headers: Record<string, string | string[] | undefined>; on(event: string, listener: (...args: any[]) => void): unknown; rawBody?: RawBody; body?: unknown }
+  | { headers?: Record<string, string | undefined> | null; multiValueHeaders?: Record<string, string[] | undefined> | null; body?: string | null; isBase64Encoded?: boolean; requestContext?: unknown }
+  | { rawBody: RawBody; headers: HeaderBag };
+
+/** `new Webhook(secretOrSecrets, options).verifyRequest(input)` in one call. */
+export function verifyRequest(input: WebhookRequestInput, secretOrSecrets: string | readonly string[], options?: WebhookOptions): Promise<KunogEvent>;
 
 /** The SDK version. */
 export const VERSION: string;

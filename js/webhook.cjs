@@ -202,6 +202,23 @@ function bindWebhooks(wasm) {
       return { "Kunog-Signature": signature, "Kunog-Timestamp": String(timestamp), "Kunog-Event-Id": eventId };
     }
 
+    /**
+     * Reads the raw body from what a platform hands a handler, then verifies it:
+     * a fetch Request (Workers, Deno, Bun, Next.js App Router), a Node IncomingMessage
+     * (unread, or with its raw body in .rawBody or as a Buffer/string .body), an AWS Lambda /
+     * API Gateway event (base64 bodies decoded), or { rawBody, headers }.
+     */
+    async verifyRequest(input) {
+      const { body, headers } = await readRequest(input, this.#maxBodyBytes, (length) => {
+        try {
+          this.#core.checkBodyLength(length);
+        } catch (error) {
+          throw translateError(error);
+        }
+      });
+      return this.verify(body, headers);
+    }
+
     /** Signature and timestamp only; the index of the matching secret. */
     verifySignature(rawBody, signature, timestamp) {
       const body = rawBodyOf(rawBody);
@@ -291,7 +308,105 @@ function bindWebhooks(wasm) {
     return true;
   }
 
-  return { Webhook, WebhookVerificationError, verifyKunogWebhook };
+  /** `new Webhook(secretOrSecrets, options).verifyRequest(input)` in one call. */
+  async function verifyRequest(input, secretOrSecrets, options) {
+    return new Webhook(secretOrSecrets, options).verifyRequest(input);
+  }
+
+  // What the raw body is when a platform's request is handed over, as { body, headers }.
+  async function readRequest(input, maxBodyBytes, refuseLength) {
+    if (input === null || typeof input !== "object") throw rawBodyRequired();
+    // A fetch Request (or Next.js's NextRequest, which extends it).
+    if (typeof input.arrayBuffer === "function" && input.headers && typeof input.headers.get === "function") {
+      if (input.bodyUsed) {
+        throw rawBodyRequired();
+      }
+      const declared = Number(input.headers.get("content-length"));
+      if (declared > maxBodyBytes) refuseLength(declared);
+      const body = input.body ? await readStream(input.body.getReader(), maxBodyBytes, refuseLength) : new Uint8Array(0);
+      return { body, headers: input.headers };
+    }
+    // An AWS Lambda / API Gateway (v1 or v2) or Lambda function URL event.
+    if ("isBase64Encoded" in input || "requestContext" in input) {
+      const headers = input.multiValueHeaders ?? input.headers ?? {};
+      if (input.body === undefined || input.body === null) return { body: "", headers };
+      if (typeof input.body !== "string") return { body: input.body, headers };
+      return { body: input.isBase64Encoded ? base64Bytes(input.body) : input.body, headers };
+    }
+    // A Node IncomingMessage, or an Express/Koa/Fastify request built on one.
+    if (input.headers && typeof input.headers === "object" && typeof input.on === "function") {
+      const raw = input.rawBody ?? input.body;
+      if (raw !== undefined) return { body: raw, headers: input.headers };
+      if (input.readableEnded || input.complete) throw rawBodyRequired();
+      return { body: await readNodeStream(input, maxBodyBytes, refuseLength), headers: input.headers };
+    }
+    if ("rawBody" in input && "headers" in input) return { body: input.rawBody, headers: input.headers };
+    throw rawBodyRequired();
+  }
+
+  // Reads a web ReadableStream, refusing as soon as it passes the cap.
+  async function readStream(reader, maxBodyBytes, refuseLength) {
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.byteLength;
+      if (length > maxBodyBytes) {
+        reader.cancel().catch(() => {});
+        refuseLength(length);
+      }
+      chunks.push(value);
+    }
+    return concat(chunks, length);
+  }
+
+  // Reads a Node Readable, refusing as soon as it passes the cap.
+  function readNodeStream(stream, maxBodyBytes, refuseLength) {
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      let length = 0;
+      const onData = (chunk) => {
+        const bytes = typeof chunk === "string" ? textEncoder.encode(chunk) : chunk;
+        length += bytes.byteLength;
+        if (length > maxBodyBytes) {
+          stream.off("data", onData);
+          stream.resume(); // drain what is left; the answer is already known
+          try {
+            refuseLength(length);
+          } catch (error) {
+            reject(error);
+          }
+          return;
+        }
+        chunks.push(bytes);
+      };
+      stream.on("data", onData);
+      stream.once("end", () => resolve(concat(chunks, length)));
+      stream.once("error", reject);
+    });
+  }
+
+  function concat(chunks, length) {
+    if (chunks.length === 1) return chunks[0];
+    const body = new Uint8Array(length);
+    let offset = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return body;
+  }
+
+  function base64Bytes(text) {
+    if (typeof Buffer === "function") return Buffer.from(text, "base64");
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  return { Webhook, WebhookVerificationError, verifyKunogWebhook, verifyRequest };
 }
 
 function optionalString(value) {

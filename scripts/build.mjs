@@ -15,30 +15,38 @@ const WASM_FEATURES = [
   "--enable-simd",
 ];
 
+// The wasm modules in pkg/wasm/: the main entry's, and the smaller one behind
+// `kunog/webhooks`, which links no API client.
+export const WASM_MODULES = [
+  { name: "kunog_core", features: "js-client" },
+  { name: "kunog_webhooks", features: "js" },
+];
+
+const JS_FILES = ["index.cjs", "index.mjs", "index.d.ts", "webhooks.cjs", "webhooks.mjs", "webhooks.d.ts", "webhook.cjs", "README.md"];
+
 export function buildPackage() {
   setup();
   const pkg = join(root, "pkg");
   const wasmDir = join(pkg, "wasm");
-
-  log("compiling the core to wasm32 (feature js)");
-  run("cargo", ["build", "--profile", "wasm-release", "--locked", "--target", "wasm32-unknown-unknown", "--features", "js", "--lib"]);
-
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(wasmDir, { recursive: true });
+
   const built = join(root, "target", "wasm32-unknown-unknown", "wasm-release", "kunog.wasm");
-  run("wasm-bindgen", [built, "--target", "nodejs", "--no-typescript", "--out-dir", wasmDir, "--out-name", "kunog_core"]);
-
-  const wasm = join(wasmDir, "kunog_core_bg.wasm");
-  run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
-
-  for (const file of ["index.cjs", "index.mjs", "index.d.ts", "webhook.cjs", "README.md"]) {
-    copyFileSync(join(root, "js", file), join(pkg, file));
+  for (const { name, features } of WASM_MODULES) {
+    log(`compiling the core to wasm32 (features ${features}) for ${name}`);
+    run("cargo", ["build", "--profile", "wasm-release", "--locked", "--target", "wasm32-unknown-unknown", "--features", features, "--lib"]);
+    run("wasm-bindgen", [built, "--target", "nodejs", "--no-typescript", "--out-dir", wasmDir, "--out-name", name]);
+    const wasm = join(wasmDir, `${name}_bg.wasm`);
+    run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
   }
+
+  for (const file of JS_FILES) copyFileSync(join(root, "js", file), join(pkg, file));
   const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));
   manifest.version = crateVersion();
   writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 
-  log(`built pkg/ (kunog ${manifest.version}; wasm ${statSync(wasm).size} bytes)`);
+  const sizes = WASM_MODULES.map(({ name }) => `${name} ${statSync(join(wasmDir, `${name}_bg.wasm`)).size} B`);
+  log(`built pkg/ (kunog ${manifest.version}; ${sizes.join(", ")})`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) buildPackage();

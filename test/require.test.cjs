@@ -23,7 +23,14 @@ it("the package.json exports map resolves both ways", () => {
   assert.equal(manifest.name, "kunog");
   assert.equal(manifest.exports["."].require, "./index.cjs");
   assert.equal(manifest.exports["."].import, "./index.mjs");
-  for (const file of ["index.cjs", "index.mjs", "index.d.ts", "webhook.cjs", "wasm/kunog_core.js", "wasm/kunog_core_bg.wasm"]) {
+  assert.equal(manifest.exports["./webhooks"].require, "./webhooks.cjs");
+  assert.equal(manifest.exports["./webhooks"].import, "./webhooks.mjs");
+  for (const entry of Object.values(manifest.exports)) {
+    for (const file of typeof entry === "string" ? [entry] : Object.values(entry)) {
+      require("node:fs").accessSync(require("node:path").join(__dirname, "..", "pkg", file));
+    }
+  }
+  for (const file of ["webhook.cjs", "wasm/kunog_core.js", "wasm/kunog_core_bg.wasm", "wasm/kunog_webhooks.js", "wasm/kunog_webhooks_bg.wasm"]) {
     require("node:fs").accessSync(require("node:path").join(__dirname, "..", "pkg", file));
   }
 });
@@ -44,7 +51,22 @@ it("a project that depends on kunog can require and import it by name", () => {
     assert.equal(String(cjs).trim(), "evt_1");
     const esm = execFileSync(process.execPath, ["--input-type=module", "-e", script('import { Webhook } from "kunog"')], { cwd: project });
     assert.equal(String(esm).trim(), "evt_1");
+    for (const load of ['const { Webhook } = require("kunog/webhooks")', 'import { Webhook } from "kunog/webhooks"']) {
+      const args = load.startsWith("import") ? ["--input-type=module", "-e", script(load)] : ["-e", script(load)];
+      assert.equal(String(execFileSync(process.execPath, args, { cwd: project })).trim(), "evt_1");
+    }
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }
+});
+
+it("kunog/webhooks verifies what kunog signs, with the same error class", () => {
+  const full = require("../pkg");
+  const light = require("../pkg/webhooks.cjs");
+  assert.notEqual(light.Webhook, full.Webhook, "a separate, smaller wasm");
+  assert.equal(light.WebhookVerificationError, full.WebhookVerificationError);
+  const body = JSON.stringify({ id: "evt_light", object: "event", type: "payment_intent.created" });
+  const headers = new full.Webhook("whsec_x").sign(body);
+  assert.equal(new light.Webhook("whsec_x").verify(body, headers).id, "evt_light");
+  assert.throws(() => new light.Webhook("whsec_y").verify(body, headers), (e) => e instanceof full.WebhookVerificationError && e.code === "signature_mismatch");
 });
