@@ -6,8 +6,6 @@
 // Works wherever a global fetch exists (Node 18+, workerd, Bun, Deno): no window, no
 // Node-only module.
 
-const CLIENT_CODES = new Set(["timeout", "network"]);
-
 /** An API call failed: `status`, `type`, `code`, `message`, `param`, `requestId`. */
 class KunogError extends Error {
   constructor({ status, type, code, message, param, requestId } = {}) {
@@ -63,12 +61,12 @@ function bindClient(wasm) {
 
     /** POST /v1/payment_intents. The same idempotency key is sent on every attempt. */
     createPaymentIntent(payload, { idempotencyKey } = {}) {
-      return this.#run(() => this.#core.createPaymentIntent(JSON.stringify(payload ?? {}), idempotencyKey, randomBytes16(), Date.now()));
+      return this.#run(() => this.#core.createPaymentIntent(JSON.stringify(payload ?? {}), idempotencyKey, randomBytes16()));
     }
 
     /** GET /v1/payment_intents/{id}. */
     retrievePaymentIntent(id) {
-      return this.#run(() => this.#core.retrievePaymentIntent(id, Date.now()));
+      return this.#run(() => this.#core.retrievePaymentIntent(String(id)));
     }
 
     /** Every payment intent, newest first, fetching pages of `limit` as iteration goes. */
@@ -78,7 +76,7 @@ function bindClient(wasm) {
         async *[Symbol.asyncIterator]() {
           let cursor = startingAfter;
           for (;;) {
-            const page = await client.#run(() => client.#core.listPaymentIntents(limit, cursor, Date.now()));
+            const page = await client.#run(() => client.#core.listPaymentIntents(limit, cursor));
             for (const intent of page.data) yield intent;
             if (!page.has_more || page.data.length === 0) return;
             cursor = page.data[page.data.length - 1].id;
@@ -89,7 +87,7 @@ function bindClient(wasm) {
 
     /** POST /v1/refunds. */
     createRefund(params, { idempotencyKey } = {}) {
-      return this.#run(() => this.#core.createRefund(JSON.stringify(params ?? {}), idempotencyKey, randomBytes16(), Date.now()));
+      return this.#run(() => this.#core.createRefund(JSON.stringify(params ?? {}), idempotencyKey, randomBytes16()));
     }
 
     // Drives one call: attempts until the core says it is done, with one deadline overall.
@@ -115,8 +113,9 @@ function bindClient(wasm) {
     // One attempt: { done, text } when the call succeeded, or { delayMs } before the next
     // attempt; a final error is thrown as a KunogError.
     async #attempt(call) {
+      const timeoutMs = decide(() => call.attemptTimeoutMs(Date.now()));
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), call.attemptTimeoutMs(Date.now()));
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
       let response;
       let text;
       try {
@@ -160,4 +159,4 @@ function bindClient(wasm) {
   return { KunogClient, KunogError };
 }
 
-module.exports = { bindClient, KunogError, CLIENT_CODES };
+module.exports = { bindClient, KunogError };

@@ -2,5 +2,5 @@
 // holds whichever way a program (or its dependencies) imported the package.
 import kunog from "./index.cjs";
 
-export const { Webhook, WebhookVerificationError, verifyKunogWebhook, verifyRequest, VERSION } = kunog;
+export const { Webhook, WebhookVerificationError, verifyKunogWebhook, verifyRequest, KunogClient, KunogError, VERSION } = kunog;
 export default kunog;

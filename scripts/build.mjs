@@ -22,7 +22,7 @@ export const WASM_MODULES = [
   { name: "kunog_webhooks", features: "js" },
 ];
 
-const JS_FILES = ["index.cjs", "index.mjs", "index.d.ts", "webhooks.cjs", "webhooks.mjs", "webhooks.d.ts", "webhook.cjs", "README.md"];
+const JS_FILES = ["index.cjs", "index.mjs", "index.d.ts", "webhooks.cjs", "webhooks.mjs", "webhooks.d.ts", "webhook.cjs", "client.cjs", "README.md"];
 
 export function buildPackage() {
   setup();

@@ -41,6 +41,7 @@ await suite(
   "cargo",
 );
 buildPackage();
+await (await import("./sandbox.mjs")).buildSandbox();
 await suite("node", process.execPath, ["--test", "--test-reporter=tap", "test/"], "node");
 
 if (failedSuites.length) log(`failed suites: ${failedSuites.join(", ")}`);

@@ -1,0 +1,60 @@
+// Starts `wrangler dev` (real workerd) for one of the project's Workers, on loopback, and
+// waits until it answers. Used by `npm start` and by the end-to-end tests.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { root } from "./lib.mjs";
+
+export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
+
+/**
+ * @param options { cwd, port, vars: { NAME: value }, persistTo?, probe = "/", timeoutMs = 90000, quiet }
+ * @returns { url, child, stop() }
+ */
+export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "/", timeoutMs = 90_000, quiet = false }) {
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const child = spawn(wranglerBin, args, {
+    cwd,
+    stdio: ["ignore", quiet ? "ignore" : "inherit", quiet ? "pipe" : "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    detached: true, // its own process group, so that stop() ends workerd too
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        resolve();
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }, 5000).unref();
+    });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev in ${cwd} exited (${child.exitCode}): ${stderr}`);
+    try {
+      const response = await fetch(`${url}${probe}`, { redirect: "manual" });
+      await response.arrayBuffer();
+      if (response.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev in ${cwd} did not answer within ${timeoutMs / 1000} s: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return { url, child, stop };
+}
