@@ -135,5 +135,76 @@ export type WebhookRequestInput =
 /** `new Webhook(secretOrSecrets, options).verifyRequest(input)` in one call. */
 export function verifyRequest(input: WebhookRequestInput, secretOrSecrets: string | readonly string[], options?: WebhookOptions): Promise<KunogEvent>;
 
+/** Stable `type`s of KunogError. */
+export type KunogErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "idempotency_error"
+  | "rate_limit_error"
+  | "api_error"
+  | "connection_error";
+
+/** An API call failed (Kunog's error, or the SDK's own with the same fields). */
+export class KunogError extends Error {
+  readonly name: "KunogError";
+  /** The HTTP status, or null when nothing was answered (refused before sending, network, timeout). */
+  readonly status: number | null;
+  readonly type: KunogErrorType;
+  /** Stable code, e.g. "parameter_invalid", "resource_missing", "idempotency_key_reused", "timeout", "network". */
+  readonly code: string;
+  /** The parameter at fault, e.g. "amount". */
+  readonly param: string | null;
+  /** req_...: what Kunog support asks for. */
+  readonly requestId: string | null;
+}
+
+export interface KunogClientOptions {
+  /** kng_test_... or kng_live_... (a live key needs an https baseUrl). */
+  apiKey: string;
+  /** Default https://api.kunog.com; the local sandbox in development. */
+  baseUrl?: string;
+  /** One deadline for all attempts of a call. Default 30000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 2. */
+  maxRetries?: number;
+  /** Default globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface CreatePaymentIntentParams {
+  /** Minor units, 1 ..= 99_999_999. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** Default "USDC". */
+  settlement?: "USDC";
+  success_url?: string;
+  cancel_url?: string;
+  metadata?: Record<string, string>;
+  description?: string;
+}
+
+export interface CreateRefundParams {
+  payment_intent: string;
+  /** Default: what is left. */
+  amount?: number;
+  reason?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  /** 1 to 255 visible ASCII characters; a UUID v4 is made when omitted. Sent on every attempt. */
+  idempotencyKey?: string;
+}
+
+export class KunogClient {
+  constructor(options: KunogClientOptions);
+  createPaymentIntent(payload: CreatePaymentIntentParams, options?: RequestOptions): Promise<PaymentIntent>;
+  retrievePaymentIntent(id: string): Promise<PaymentIntent>;
+  /** Every payment intent, newest first, fetched page by page as iteration goes. */
+  listPaymentIntents(params?: { limit?: number; starting_after?: string }): AsyncIterable<PaymentIntent>;
+  createRefund(params: CreateRefundParams, options?: RequestOptions): Promise<Refund>;
+}
+
 /** The SDK version. */
 export const VERSION: string;

@@ -107,3 +107,36 @@ export function setup() {
   ensureRustTarget();
   ensureWasmBindgen();
 }
+
+export const chromiumPath = "/usr/bin/chromium";
+
+/**
+ * Debian's chromium at /usr/bin/chromium, for the headless browser test: installed with
+ * apt-get when missing (needs root, or password-less sudo). Never exits the process: returns
+ * true when chromium is there afterwards, false (with a logged reason) when it cannot be had.
+ */
+export function ensureChromium() {
+  if (existsSync(chromiumPath)) return true;
+  const asRoot = typeof process.getuid !== "function" || process.getuid() === 0;
+  const [command, prefix] = asRoot ? ["apt-get", []] : ["sudo", ["-n", "apt-get"]];
+  const apt = (args) => {
+    log(`${chromiumPath} is missing: ${[command, ...prefix, ...args].join(" ")}`);
+    const result = spawnSync(command, [...prefix, ...args], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      timeout: 600_000,
+    });
+    if (result.error || result.status !== 0) {
+      log(`failed (${result.error?.message ?? result.status ?? result.signal}): apt-get ${args.join(" ")}`);
+      return false;
+    }
+    return true;
+  };
+  if (!apt(["update"]) || !apt(["install", "-y", "chromium"]) || !existsSync(chromiumPath)) {
+    log("chromium could not be installed; the headless browser test will skip itself");
+    return false;
+  }
+  log(`installed chromium (${chromiumPath})`);
+  return true;
+}

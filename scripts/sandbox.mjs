@@ -6,7 +6,7 @@
 // CONFIRM_DELAY_MS, DELIVERY_TIMEOUT_MS, WEBHOOK_URL, WEBHOOK_SECRET) is passed to the Worker.
 //
 // `buildSandbox()` is also called by `npm test` (scripts/test.mjs) before the Node suites.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,12 +39,36 @@ function buildIsFresh() {
   return inputs.every((input) => newestMtime(input) < built);
 }
 
+export const chromiumPath = "/usr/bin/chromium";
+
+/**
+ * Debian's Chromium, for the checkout browser test (playwright-core drives it; Playwright's
+ * own browser download is not used). Best effort: without root or apt the test is skipped.
+ */
+export function ensureChromium() {
+  if (existsSync(chromiumPath)) return;
+  if (process.platform !== "linux" || !output("apt-get", ["--version"])) {
+    log(`no ${chromiumPath} and no apt-get: the checkout browser test will be skipped`);
+    return;
+  }
+  log("installing chromium (apt-get) for the checkout browser test");
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
+  const apt = (...args) => {
+    const [command, ...rest] = [...sudo, "apt-get", ...args];
+    return spawnSync(command, rest, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status === 0;
+  };
+  if (!apt("install", "-y", "--no-install-recommends", "chromium") && !(apt("update") && apt("install", "-y", "--no-install-recommends", "chromium"))) {
+    log("could not install chromium: the checkout browser test will be skipped");
+  }
+}
+
 /** Builds sandbox/build/ (skipped when it is newer than its inputs). */
 export function buildSandbox({ force = false } = {}) {
   ensureNodeModules();
   ensureRustTarget();
   ensureWasmBindgen();
   ensureWorkerBuild();
+  ensureChromium();
   if (!force && buildIsFresh()) {
     log("sandbox build is up to date");
     return;

@@ -1,56 +1,68 @@
-// `npm start`: builds the npm package and runs a short demo of the webhook flow: a local
-// receiver verifies a delivery signed the way Kunog signs, and refuses a tampered one.
-// (The sandbox and the Worker take this over as they land.)
+// `npm start`: the main job. Builds what is needed, then runs the Kunog sandbox and the
+// merchant Worker together in workerd (wrangler dev), the sandbox delivering signed
+// webhooks to the Worker, and prints the storefront URL. Ctrl-C stops both.
+//   KUNOG_START_PORT (default 8787) and KUNOG_SANDBOX_PORT (default 8788) choose the ports.
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { buildPackage } from "./build.mjs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { log, root } from "./lib.mjs";
+import { buildSandbox, sandboxDir } from "./sandbox.mjs";
+import { buildWorker } from "./worker.mjs";
+import { startWrangler } from "./wrangler.mjs";
 
-buildPackage();
-const require = createRequire(import.meta.url);
-const { Webhook, WebhookVerificationError } = require("../pkg");
+const workerPort = Number(process.env.KUNOG_START_PORT ?? 8787);
+const sandboxPort = Number(process.env.KUNOG_SANDBOX_PORT ?? 8788);
 
-const secret = `whsec_${randomBytes(32).toString("base64")}`;
-const receiver = new Webhook(secret);
+buildSandbox();
+buildWorker();
 
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on("data", (chunk) => chunks.push(chunk));
-  req.on("end", () => {
-    try {
-      const event = receiver.verify(Buffer.concat(chunks), req.headers);
-      console.log(`  receiver: verified ${event.type} ${event.id} for order ${event.data.object.metadata?.order_id}`);
-      res.writeHead(200).end();
-    } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) throw error;
-      console.log(`  receiver: refused (${error.code}): ${error.message}`);
-      res.writeHead(400).end(error.code);
-    }
+// A fresh webhook secret shared by the two sides for this run, as Kunog's dashboard would
+// show it once; and a test-mode key (the sandbox accepts any kng_test_ key).
+const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
+const apiKey = `kng_test_demo_${randomBytes(6).toString("hex")}`;
+const workerUrl = `http://127.0.0.1:${workerPort}`;
+const state = join(root, ".wrangler", "start");
+mkdirSync(state, { recursive: true });
+
+log(`starting the Kunog sandbox on 127.0.0.1:${sandboxPort}`);
+const sandbox = await startWrangler({
+  cwd: sandboxDir,
+  port: sandboxPort,
+  probe: "/health",
+  persistTo: join(state, "sandbox"),
+  vars: {
+    KUNOG_SANDBOX_WEBHOOK_URL: `${workerUrl}/webhooks/kunog`,
+    KUNOG_SANDBOX_WEBHOOK_SECRET: webhookSecret,
+  },
+});
+log(`starting the merchant Worker on 127.0.0.1:${workerPort}`);
+let worker;
+try {
+  worker = await startWrangler({
+    cwd: root,
+    port: workerPort,
+    persistTo: join(state, "worker"),
+    vars: { KUNOG_KEY: apiKey, KUNOG_WEBHOOK_SECRET: webhookSecret, KUNOG_API_BASE: sandbox.url, DEMO: "on" },
   });
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const url = `http://127.0.0.1:${server.address().port}/webhooks/kunog`;
-console.log(`\nDemo receiver at ${url}\n`);
+} catch (error) {
+  await sandbox.stop();
+  throw error;
+}
 
-const event = JSON.stringify({
-  id: `evt_${randomBytes(12).toString("hex")}`,
-  object: "event",
-  type: "payment_intent.confirmed",
-  created: Date.now(),
-  livemode: false,
-  data: { object: { id: "pi_demo", object: "payment_intent", status: "confirmed", amount: 4900, currency: "USD", settlement: "USDC", metadata: { order_id: "KNG-2048" } } },
-});
-const kunog = new Webhook(secret); // what Kunog's side does
+console.log(`
+  Kunog demo store   ${workerUrl}/          (buy, pay on hosted checkout, come back to a paid order)
+  Kunog sandbox API  ${sandbox.url}     (key ${apiKey})
+  Webhooks           ${sandbox.url} -> ${workerUrl}/webhooks/kunog, signed with this run's secret
 
-console.log("1. A genuine delivery:");
-let res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...kunog.sign(event) }, body: event });
-console.log(`  sender: ${res.status}`);
+  Ctrl-C stops both.
+`);
 
-console.log("2. The same delivery with the amount changed in transit:");
-res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...kunog.sign(event) }, body: event.replace("4900", "49") });
-console.log(`  sender: ${res.status}`);
-
-console.log("3. A delivery signed an hour ago (a replay):");
-res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...kunog.sign(event, { timestamp: Date.now() - 3_600_000 }) }, body: event });
-console.log(`  sender: ${res.status}\n`);
-server.close();
+let stopping = false;
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled([worker.stop(), sandbox.stop()]);
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll(0));
+for (const child of [sandbox.child, worker.child]) child.on("exit", (code) => stopAll(code ?? 1));

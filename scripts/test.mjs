@@ -2,8 +2,10 @@
 // with the totals: "N passed, N failed".
 //   1. cargo test                      native: unit, integration, property and doc tests
 //   2. cargo test --target wasm32      the core's checks compiled to wasm32, run in Node
-//   3. npm run build                   the npm package in pkg/
-//   4. node --test test/               the built package from Node (and later suites)
+//   3. builds                          the npm package (pkg/), the sandbox and the merchant
+//                                      Worker (sandbox/build/, build/)
+//   4. node --test test/               the package from Node, the sandbox, the API client and
+//                                      the Worker end to end in workerd
 import { buildPackage } from "./build.mjs";
 import { log, runCaptured, setup } from "./lib.mjs";
 
@@ -42,6 +44,8 @@ await suite(
 );
 buildPackage();
 await (await import("./sandbox.mjs")).buildSandbox();
+(await import("./worker.mjs")).buildWorker();
+(await import("./lib.mjs")).ensureChromium(); // the headless browser test (test/worker/browser.test.mjs)
 await suite("node", process.execPath, ["--test", "--test-reporter=tap", "test/"], "node");
 
 if (failedSuites.length) log(`failed suites: ${failedSuites.join(", ")}`);

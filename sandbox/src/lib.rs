@@ -63,7 +63,8 @@ async fn forward(env: &Env, req: &mut Request, account: &str, request_id: &str, 
     headers.set("x-sandbox-account", account)?;
     let method = req.method();
     let mut init = RequestInit::new();
-    init.with_method(method.clone()).with_headers(headers);
+    // Manual: the checkout's 303s are for the browser, not for this hop to follow.
+    init.with_method(method.clone()).with_headers(headers).with_redirect(RequestRedirect::Manual);
     if method == Method::Post {
         init.with_body(Some(wasm_bindgen::JsValue::from_str(&req.text().await?)));
     }

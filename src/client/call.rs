@@ -147,11 +147,25 @@ impl<T: FromResponseBody> Call<T> {
         let (error, retry_after) =
             match outcome {
                 Ok(response) if (200..300).contains(&response.status) => {
-                    self.finished = true;
                     let request_id = response.headers.request_id.map(Box::from);
-                    return Step::Done(T::from_response_body(response.body, self.path_id.as_deref()).map_err(|what| {
-                        KunogError::invalid_response(response.status, request_id, &what, response.body)
-                    }));
+                    match T::from_response_body(response.body, self.path_id.as_deref()) {
+                        Ok(value) => {
+                            self.finished = true;
+                            return Step::Done(Ok(value));
+                        }
+                        // An empty body or JSON cut off mid-way: the answer was lost in
+                        // transit (a connection dropped behind a proxy that ended the
+                        // response cleanly). Retried like a network error: the same
+                        // Idempotency-Key gets the stored answer replayed.
+                        Err(what) if is_cut_short(response.body) => {
+                            (KunogError::invalid_response(response.status, request_id, &what, response.body), None)
+                        }
+                        // Not Kunog's JSON at all (say, a captive portal's HTML): not retried.
+                        Err(what) => {
+                            self.finished = true;
+                            return Step::Done(Err(KunogError::invalid_response(response.status, request_id, &what, response.body)));
+                        }
+                    }
                 }
                 Ok(response) => {
                     let error = parse_error(&response);
@@ -221,6 +235,12 @@ impl<T: FromResponseBody> Call<T> {
     }
 }
 
+/// Whether a 2xx body looks like Kunog's JSON cut short: empty, or JSON that ends early.
+fn is_cut_short(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+        || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err_and(|err| err.is_eof())
+}
+
 fn finished_error() -> KunogError {
     KunogError::local(ErrorType::InvalidRequest, codes::CALL_FINISHED, None, "this call already has its result".into())
 }
@@ -268,5 +288,20 @@ pub(crate) fn parse_error(response: &HttpResponse<'_>) -> KunogError {
         error_type,
         param: body.param.map(String::into_boxed_str),
         request_id: body.request_id.map(String::into_boxed_str).or(header_request_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_cut_short;
+
+    #[test]
+    fn cut_short_bodies() {
+        for body in [&b""[..], b" \r\n", b"{", br#"{"id":"pi_1","amount":49"#, b"[1,"] {
+            assert!(is_cut_short(body), "{body:?}");
+        }
+        for body in [&b"<html>"[..], b"OK", b"{}", b"null", br#"{"id":1}x"#, b"\xff"] {
+            assert!(!is_cut_short(body), "{body:?}");
+        }
     }
 }

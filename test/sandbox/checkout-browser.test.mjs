@@ -1,0 +1,78 @@
+// The hosted checkout page in a real browser: Debian's Chromium driven by playwright-core.
+// `npm test` installs Chromium (scripts/sandbox.mjs); without it this file is skipped, loudly.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import { after, before, test } from "node:test";
+import { client, eventually, startSandbox } from "./harness.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+
+let sandbox;
+let browser;
+let shop;
+let shopUrl;
+
+before(async () => {
+  if (skip) return;
+  // The merchant's success and cancel pages.
+  shop = createServer((req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(`<h1 id="shop">${req.url.split("?")[0]}</h1>`));
+  await new Promise((r) => shop.listen(0, "127.0.0.1", r));
+  shopUrl = `http://127.0.0.1:${shop.address().port}`;
+  sandbox = await startSandbox({ vars: { KUNOG_SANDBOX_CONFIRM_DELAY_MS: "2000" } });
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    timeout: 30_000,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+  shop?.closeAllConnections?.();
+  await new Promise((r) => (shop ? shop.close(r) : r()));
+});
+
+test("Pay: the page shows the amount and asset, pays, lands on success_url; pending then confirmed", { skip, timeout: 60_000 }, async () => {
+  const c = client(sandbox.baseUrl);
+  const pi = (await c.post("/v1/payment_intents", { amount: 4900, currency: "USD", settlement: "USDC", success_url: `${shopUrl}/success`, cancel_url: `${shopUrl}/cancel` })).json;
+  const page = await browser.newPage();
+  try {
+    await page.goto(pi.checkout_url);
+    assert.equal(await page.textContent("[data-testid=amount]"), "$49.00");
+    assert.equal(await page.textContent("[data-testid=settlement]"), "USDC");
+    await Promise.all([page.waitForURL(`${shopUrl}/success`, { timeout: 10_000 }), page.click("#pay")]);
+    assert.equal(await page.textContent("#shop"), "/success");
+    assert.equal((await c.get(`/v1/payment_intents/${pi.id}`)).json.status, "pending");
+    await eventually(async () => (await c.get(`/v1/payment_intents/${pi.id}`)).json.status === "confirmed", { timeoutMs: 10_000 });
+    await page.goto(pi.checkout_url);
+    assert.match(await page.textContent("h1"), /Payment confirmed/);
+  } finally {
+    await page.close();
+  }
+});
+
+test("Cancel lands on cancel_url; an expired or unknown checkout says so", { skip, timeout: 60_000 }, async () => {
+  const c = client(sandbox.baseUrl);
+  const pi = (await c.post("/v1/payment_intents", { amount: 1500, currency: "EUR", settlement: "EURC", success_url: `${shopUrl}/success`, cancel_url: `${shopUrl}/cancel` })).json;
+  const page = await browser.newPage();
+  try {
+    await page.goto(pi.checkout_url);
+    assert.equal(await page.textContent("[data-testid=amount]"), "€15.00");
+    await Promise.all([page.waitForURL(`${shopUrl}/cancel`, { timeout: 10_000 }), page.click("#cancel")]);
+    assert.equal((await c.get(`/v1/payment_intents/${pi.id}`)).json.status, "created");
+    await c.post(`/v1/test_helpers/payment_intents/${pi.id}/expire`);
+    const expired = await page.goto(pi.checkout_url);
+    assert.equal(expired.status(), 410);
+    assert.match(await page.textContent("h1"), /This checkout has expired/);
+    assert.equal(await page.locator("#pay").count(), 0);
+    const unknown = await page.goto(pi.checkout_url.replace(pi.id, "pi_unknown00000000000000000"));
+    assert.equal(unknown.status(), 404);
+    assert.match(await page.textContent("h1"), /not valid/);
+  } finally {
+    await page.close();
+  }
+});
