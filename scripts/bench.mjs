@@ -25,3 +25,33 @@ for (const [name, file] of [["kunog", "pkg/wasm/kunog_core_bg.wasm"], ["kunog/we
   const gz = gzipSync(bytes, { level: 9 }).length;
   console.log(`  ${name.padEnd(14)} ${(bytes.length / 1024).toFixed(1).padStart(6)} KB raw   ${(gz / 1024).toFixed(1).padStart(6)} KB gzipped   ${file}`);
 }
+
+// KunogClient.createPaymentIntent vs a bare fetch of the same request, against the sandbox.
+const { benchClient } = await import("../bench/client.mjs");
+console.log("\nKunogClient.createPaymentIntent vs a bare fetch of the same request to the local sandbox (alternating)");
+console.log("ratio = kunog median / fetch median; target: overhead < 5%");
+try {
+  const c = await benchClient();
+  const verdict = c.overheadPct < 5 ? "  (target met)" : "  (target NOT met)";
+  console.log(
+    `  ${c.iterations} each   kunog ${c.kunogMedianMs.toFixed(2)} ms   fetch ${c.fetchMedianMs.toFixed(2)} ms   ratio ${c.ratio.toFixed(3)}   overhead ${c.overheadPct.toFixed(1)}%${verdict}   (median of pair ratios ${c.pairRatioMedian.toFixed(3)})`,
+  );
+} catch (error) {
+  console.log(`  skipped: ${error.message.split("\n")[0]} (the sandbox is built by \`npm run sandbox\`)`);
+}
+
+// The merchant Worker's webhook endpoint in workerd beside a plain-JS Worker (bench/worker.mjs).
+console.log("\nPOST /webhooks/kunog in workerd (wrangler dev): the Rust Worker vs a plain-JS Worker (WebCrypto + SQLite Durable Object)");
+try {
+  const w = await (await import("../bench/worker.mjs")).benchWorker();
+  console.log(`  per run: ${w.requests} valid signed deliveries, concurrency ${w.concurrency}, ${w.orders} orders, from a child process`);
+  for (const r of w.runs) {
+    const cpu = r.cpuUsPerRequest === null ? "" : `   workerd CPU ${r.cpuUsPerRequest.toFixed(0).padStart(6)} µs/delivery`;
+    console.log(`  round ${r.round} ${r.worker.padEnd(4)} ${r.rps.toFixed(1).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms${cpu}`);
+  }
+  console.log(`  mean: rust ${w.rustRps.toFixed(1)} req/s, js ${w.jsRps.toFixed(1)} req/s   ratio rust/js ${w.ratio.toFixed(2)} (>= 1.0: Rust at least as fast)`);
+  if (w.cpuRatio !== null) console.log(`  workerd CPU per delivery: rust ${w.rustCpuUs.toFixed(0)} µs, js ${w.jsCpuUs.toFixed(0)} µs   ratio js/rust ${w.cpuRatio.toFixed(2)}`);
+} catch (error) {
+  console.log(`  the Worker benchmark failed: ${error.message}`);
+  process.exitCode = 1;
+}

@@ -89,11 +89,19 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), param: None }
+        ApiError {
+            code,
+            message: message.into(),
+            param: None,
+        }
     }
 
     pub fn param(code: ErrorCode, param: &str, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), param: Some(param.to_string()) }
+        ApiError {
+            code,
+            message: message.into(),
+            param: Some(param.to_string()),
+        }
     }
 
     pub fn status(&self) -> u16 {

@@ -50,24 +50,47 @@ fn intent_summary(intent: &PaymentIntent) -> String {
 }
 
 pub fn handle(account: &Account, method: &str, url: &Url, ctx: &RequestContext, now: i64) -> Reply {
-    let segments: Vec<&str> = url.path().trim_end_matches('/').split('/').skip(2).collect();
+    let segments: Vec<&str> = url
+        .path()
+        .trim_end_matches('/')
+        .split('/')
+        .skip(2)
+        .collect();
     let (id, action) = match segments.as_slice() {
         [id] => (*id, None),
         [id, action] => (*id, Some(*action)),
-        _ => return page(404, "Not found", "<h1>This checkout link is not valid.</h1>"),
+        _ => {
+            return page(
+                404,
+                "Not found",
+                "<h1>This checkout link is not valid.</h1>",
+            )
+        }
     };
     let Ok(mut intent) = account.load_intent(id) else {
         return page(404, "Not found", "<h1>This checkout link is not valid.</h1><p>No payment with this id exists in this sandbox.</p>");
     };
     let base = format!("/checkout/{}?account={}", intent.id, ctx.account);
-    let action_url = |name: &str| escape(&format!("/checkout/{}/{name}?account={}", intent.id, ctx.account));
+    let action_url = |name: &str| {
+        escape(&format!(
+            "/checkout/{}/{name}?account={}",
+            intent.id, ctx.account
+        ))
+    };
     match (method, action) {
         ("GET", None) => {}
         ("POST", Some("pay")) => {
             if intent.status == "created" {
                 let confirm_at = now + account.config.confirm_delay_ms;
-                if account.transition(&mut intent, "pending", Some(confirm_at), now).is_err() {
-                    return page(500, "Error", "<h1>Something went wrong.</h1><p>Nothing was charged. Try again.</p>");
+                if account
+                    .transition_atomically(&mut intent, "pending", Some(confirm_at), now)
+                    .is_err()
+                {
+                    return page(
+                        500,
+                        "Error",
+                        "<h1>Something went wrong.</h1><p>Nothing was charged. Try again.</p>",
+                    );
                 }
                 return Reply::redirect(intent.success_url.as_deref().unwrap_or(&base));
             }
@@ -78,7 +101,13 @@ pub fn handle(account: &Account, method: &str, url: &Url, ctx: &RequestContext, 
                 return Reply::redirect(intent.cancel_url.as_deref().unwrap_or(&base));
             }
         }
-        _ => return page(404, "Not found", "<h1>This checkout link is not valid.</h1>"),
+        _ => {
+            return page(
+                404,
+                "Not found",
+                "<h1>This checkout link is not valid.</h1>",
+            )
+        }
     }
     let summary = intent_summary(&intent);
     match intent.status.as_str() {

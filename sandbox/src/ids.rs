@@ -36,7 +36,11 @@ pub fn base64(input: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -64,4 +68,35 @@ pub fn now_ms() -> i64 {
 pub fn digest_hex(domain: &str, value: &[u8]) -> String {
     let tag = kunog::signature::SigningKey::new(domain.as_bytes()).tag(&[value]);
     tag.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), want);
+        }
+    }
+
+    #[test]
+    fn ids_and_secrets_have_the_contract_shape() {
+        let id = new_id("pi_");
+        assert_eq!(id.len(), 27);
+        assert!(id[3..].bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(new_id("pi_"), id);
+        let secret = new_webhook_secret();
+        assert_eq!(secret.len(), 6 + 44);
+        assert!(secret.starts_with("whsec_") && secret.ends_with('='));
+    }
 }

@@ -106,13 +106,20 @@ pub fn parse_object(body: &str) -> Result<Map<String, Value>, ApiError> {
     }
     match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ApiError::new(ErrorCode::InvalidJson, "the request body must be a JSON object")),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidJson,
+            "the request body must be a JSON object",
+        )),
     }
 }
 
 fn reject_unknown(map: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
     match map.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(key) => Err(ApiError::param(ErrorCode::ParameterUnknown, key, format!("unknown parameter: {key}"))),
+        Some(key) => Err(ApiError::param(
+            ErrorCode::ParameterUnknown,
+            key,
+            format!("unknown parameter: {key}"),
+        )),
         None => Ok(()),
     }
 }
@@ -121,11 +128,19 @@ fn present<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
     map.get(key).filter(|v| !v.is_null())
 }
 
-fn optional_string(map: &Map<String, Value>, key: &str, max: usize) -> Result<Option<String>, ApiError> {
+fn optional_string(
+    map: &Map<String, Value>,
+    key: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match present(map, key) {
         None => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::param(ErrorCode::ParameterInvalid, key, format!("{key} must be a string of at most {max} characters"))),
+        Some(_) => Err(ApiError::param(
+            ErrorCode::ParameterInvalid,
+            key,
+            format!("{key} must be a string of at most {max} characters"),
+        )),
     }
 }
 
@@ -134,7 +149,9 @@ pub fn valid_url(value: &str) -> bool {
     if value.len() > 2048 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
-    let Ok(url) = worker::Url::parse(value) else { return false };
+    let Ok(url) = worker::Url::parse(value) else {
+        return false;
+    };
     match url.scheme() {
         "https" => url.host_str().is_some_and(|h| !h.is_empty()),
         "http" => matches!(url.host_str(), Some("localhost") | Some("127.0.0.1")),
@@ -156,8 +173,14 @@ fn optional_url(map: &Map<String, Value>, key: &str) -> Result<Option<String>, A
 
 fn metadata(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
     let invalid = |message: &str| ApiError::param(ErrorCode::ParameterInvalid, "metadata", message);
-    let Some(value) = present(map, "metadata") else { return Ok(BTreeMap::new()) };
-    let Value::Object(entries) = value else { return Err(invalid("metadata must be an object of string keys to string values")) };
+    let Some(value) = present(map, "metadata") else {
+        return Ok(BTreeMap::new());
+    };
+    let Value::Object(entries) = value else {
+        return Err(invalid(
+            "metadata must be an object of string keys to string values",
+        ));
+    };
     if entries.len() > 50 {
         return Err(invalid("metadata may have at most 50 keys"));
     }
@@ -166,7 +189,9 @@ fn metadata(map: &Map<String, Value>) -> Result<BTreeMap<String, String>, ApiErr
         if key.is_empty() || key.chars().count() > 40 {
             return Err(invalid("metadata keys must be 1 to 40 characters"));
         }
-        let Value::String(text) = value else { return Err(invalid("metadata values must be strings")) };
+        let Value::String(text) = value else {
+            return Err(invalid("metadata values must be strings"));
+        };
         if text.chars().count() > 500 {
             return Err(invalid("metadata values must be at most 500 characters"));
         }
@@ -185,9 +210,26 @@ fn integer(value: &Value) -> Option<i64> {
 
 pub fn parse_new_intent(body: &str) -> Result<NewIntent, ApiError> {
     let map = parse_object(body)?;
-    reject_unknown(&map, &["amount", "currency", "settlement", "success_url", "cancel_url", "metadata", "description"])?;
+    reject_unknown(
+        &map,
+        &[
+            "amount",
+            "currency",
+            "settlement",
+            "success_url",
+            "cancel_url",
+            "metadata",
+            "description",
+        ],
+    )?;
     let amount = match present(&map, "amount") {
-        None => return Err(ApiError::param(ErrorCode::ParameterMissing, "amount", "amount is required")),
+        None => {
+            return Err(ApiError::param(
+                ErrorCode::ParameterMissing,
+                "amount",
+                "amount is required",
+            ))
+        }
         Some(v) => match integer(v) {
             Some(a) if (1..=MAX_AMOUNT).contains(&a) => a,
             _ => {
@@ -200,15 +242,29 @@ pub fn parse_new_intent(body: &str) -> Result<NewIntent, ApiError> {
         },
     };
     let currency = match present(&map, "currency") {
-        None => return Err(ApiError::param(ErrorCode::ParameterMissing, "currency", "currency is required")),
+        None => {
+            return Err(ApiError::param(
+                ErrorCode::ParameterMissing,
+                "currency",
+                "currency is required",
+            ))
+        }
         Some(Value::String(c)) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => {
             if currency_info(c).is_none() {
-                return Err(ApiError::param(ErrorCode::UnsupportedCurrency, "currency", format!("currency {c} is not supported")));
+                return Err(ApiError::param(
+                    ErrorCode::UnsupportedCurrency,
+                    "currency",
+                    format!("currency {c} is not supported"),
+                ));
             }
             c.clone()
         }
         Some(_) => {
-            return Err(ApiError::param(ErrorCode::ParameterInvalid, "currency", "currency must be an upper-case ISO 4217 code such as USD"))
+            return Err(ApiError::param(
+                ErrorCode::ParameterInvalid,
+                "currency",
+                "currency must be an upper-case ISO 4217 code such as USD",
+            ))
         }
     };
     let settlement = match present(&map, "settlement") {
@@ -221,7 +277,13 @@ pub fn parse_new_intent(body: &str) -> Result<NewIntent, ApiError> {
                 format!("settlement must be one of {}", SETTLEMENT_ASSETS.join(", ")),
             ))
         }
-        Some(_) => return Err(ApiError::param(ErrorCode::ParameterInvalid, "settlement", "settlement must be a string")),
+        Some(_) => {
+            return Err(ApiError::param(
+                ErrorCode::ParameterInvalid,
+                "settlement",
+                "settlement must be a string",
+            ))
+        }
     };
     Ok(NewIntent {
         amount,
@@ -238,15 +300,33 @@ pub fn parse_new_refund(body: &str) -> Result<NewRefund, ApiError> {
     let map = parse_object(body)?;
     reject_unknown(&map, &["payment_intent", "amount", "reason", "metadata"])?;
     let payment_intent = match present(&map, "payment_intent") {
-        None => return Err(ApiError::param(ErrorCode::ParameterMissing, "payment_intent", "payment_intent is required")),
+        None => {
+            return Err(ApiError::param(
+                ErrorCode::ParameterMissing,
+                "payment_intent",
+                "payment_intent is required",
+            ))
+        }
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(ApiError::param(ErrorCode::ParameterInvalid, "payment_intent", "payment_intent must be a pi_ id")),
+        Some(_) => {
+            return Err(ApiError::param(
+                ErrorCode::ParameterInvalid,
+                "payment_intent",
+                "payment_intent must be a pi_ id",
+            ))
+        }
     };
     let amount = match present(&map, "amount") {
         None => None,
         Some(v) => match integer(v) {
             Some(a) if (1..=MAX_AMOUNT).contains(&a) => Some(a),
-            _ => return Err(ApiError::param(ErrorCode::ParameterInvalid, "amount", "amount must be a positive integer in minor units")),
+            _ => {
+                return Err(ApiError::param(
+                    ErrorCode::ParameterInvalid,
+                    "amount",
+                    "amount must be a positive integer in minor units",
+                ))
+            }
         },
     };
     Ok(NewRefund {
@@ -260,22 +340,30 @@ pub fn parse_new_refund(body: &str) -> Result<NewRefund, ApiError> {
 pub fn parse_new_endpoint(body: &str) -> Result<NewEndpoint, ApiError> {
     let map = parse_object(body)?;
     reject_unknown(&map, &["url", "enabled_events"])?;
-    let url = match present(&map, "url") {
-        None => return Err(ApiError::param(ErrorCode::ParameterMissing, "url", "url is required")),
-        Some(Value::String(s)) if valid_url(s) => s.clone(),
-        Some(_) => {
-            return Err(ApiError::param(
+    let url =
+        match present(&map, "url") {
+            None => {
+                return Err(ApiError::param(
+                    ErrorCode::ParameterMissing,
+                    "url",
+                    "url is required",
+                ))
+            }
+            Some(Value::String(s)) if valid_url(s) => s.clone(),
+            Some(_) => return Err(ApiError::param(
                 ErrorCode::ParameterInvalid,
                 "url",
                 "url must be an absolute https:// URL (http:// only for localhost or 127.0.0.1)",
-            ))
-        }
-    };
+            )),
+        };
     let invalid = || {
         ApiError::param(
             ErrorCode::ParameterInvalid,
             "enabled_events",
-            format!("enabled_events must be a non-empty array of \"*\" or {}", EVENT_TYPES.join(", ")),
+            format!(
+                "enabled_events must be a non-empty array of \"*\" or {}",
+                EVENT_TYPES.join(", ")
+            ),
         )
     };
     let enabled_events = match present(&map, "enabled_events") {
@@ -296,11 +384,17 @@ pub fn parse_new_endpoint(body: &str) -> Result<NewEndpoint, ApiError> {
         }
         Some(_) => return Err(invalid()),
     };
-    Ok(NewEndpoint { url, enabled_events })
+    Ok(NewEndpoint {
+        url,
+        enabled_events,
+    })
 }
 
 pub fn currency_info(code: &str) -> Option<(u32, &'static str)> {
-    CURRENCIES.iter().find(|(c, _, _)| *c == code).map(|(_, exp, sym)| (*exp, *sym))
+    CURRENCIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, exp, sym)| (*exp, *sym))
 }
 
 /// `4900` USD → `$49.00`; `123456` JPY → `¥123,456`; `1500` CHF → `15.00 CHF`.
@@ -316,7 +410,11 @@ pub fn format_amount(amount: i64, currency: &str) -> String {
         grouped.push(ch);
     }
     let number = if exponent > 0 {
-        format!("{grouped}.{:0width$}", amount % divisor, width = exponent as usize)
+        format!(
+            "{grouped}.{:0width$}",
+            amount % divisor,
+            width = exponent as usize
+        )
     } else {
         grouped
     };
@@ -324,5 +422,75 @@ pub fn format_amount(amount: i64, currency: &str) -> String {
         format!("{number} {currency}")
     } else {
         format!("{symbol}{number}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_formatted_in_their_currency() {
+        assert_eq!(format_amount(4900, "USD"), "$49.00");
+        assert_eq!(format_amount(1, "GBP"), "£0.01");
+        assert_eq!(format_amount(99_999_999, "EUR"), "€999,999.99");
+        assert_eq!(format_amount(1500, "JPY"), "¥1,500");
+        assert_eq!(format_amount(1234, "CHF"), "12.34 CHF");
+        assert_eq!(format_amount(1_234_567, "KWD"), "1,234.567 KWD");
+        assert_eq!(format_amount(100, "KRW"), "₩100");
+    }
+
+    #[test]
+    fn urls_must_be_https_or_local_http() {
+        for ok in [
+            "https://kunog.com/success",
+            "http://localhost:3000/x",
+            "http://127.0.0.1/y?z=1",
+        ] {
+            assert!(valid_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://kunog.com",
+            "ftp://x.y",
+            "/relative",
+            "https://",
+            "https://a b.com",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(!valid_url(bad), "{bad}");
+        }
+        assert!(!valid_url(&format!("https://x.com/{}", "a".repeat(2040))));
+    }
+
+    #[test]
+    fn intent_validation_names_the_parameter() {
+        let err = |body: &str| {
+            parse_new_intent(body)
+                .err()
+                .map(|e| (e.code.as_str(), e.param))
+        };
+        assert_eq!(
+            err(r#"{"currency":"USD"}"#),
+            Some(("parameter_missing", Some("amount".into())))
+        );
+        assert_eq!(
+            err(r#"{"amount":1e3,"currency":"USD"}"#),
+            Some(("parameter_invalid", Some("amount".into())))
+        );
+        assert_eq!(
+            err(r#"{"amount":5,"currency":"XYZ"}"#),
+            Some(("unsupported_currency", Some("currency".into())))
+        );
+        assert_eq!(
+            err(r#"{"amount":5,"currency":"USD","settlement":"BTC"}"#),
+            Some(("unsupported_settlement", Some("settlement".into())))
+        );
+        assert_eq!(err("nope"), Some(("invalid_json", None)));
+        let ok = parse_new_intent(r#"{"amount":5,"currency":"USD","description":null}"#).unwrap();
+        assert_eq!(
+            (ok.amount, ok.settlement.as_str(), ok.description),
+            (5, "USDC", None)
+        );
     }
 }

@@ -547,7 +547,7 @@ impl JsonFields {
                     Some(float) if float.fract() == 0.0 && float.abs() < 9.0e15 => Ok(Some(float as i64)),
                     _ => Err(KunogError::invalid(
                         name,
-                        format!("{name} must be an integer (minor units: 4900 for $49.00); got {number}"),
+                        format!("{name} must be an integer (minor units: 4900 for $49.00), not a fraction or a number that large"),
                     )),
                 }
             }

@@ -41,7 +41,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     match (req.method(), path.as_str()) {
         (Method::Get, "/") if config.demo => pages::storefront(&config, &new_order_id()),
-        (Method::Post, "/create-checkout") => create_checkout(req, &env, &config).await,
+        (Method::Post, "/create-checkout") => create_checkout(req, &env).await,
         (_, "/create-checkout") => method_not_allowed("POST"),
         (Method::Post, "/webhooks/kunog") => receive_webhook(req, &env, &config).await,
         (_, "/webhooks/kunog") => method_not_allowed("POST"),
@@ -51,7 +51,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 }
 
 /// The seed's Express route, at the edge: one intent per order, however often it is posted.
-async fn create_checkout(mut req: Request, env: &Env, config: &Config) -> Result<Response> {
+async fn create_checkout(mut req: Request, env: &Env) -> Result<Response> {
     let form = match order_form(&mut req).await {
         Ok(form) => form,
         Err(message) => return json_error(400, "parameter_invalid", &message),
@@ -64,7 +64,6 @@ async fn create_checkout(mut req: Request, env: &Env, config: &Config) -> Result
         description: form.description,
         success_url: format!("{origin}/orders/{}?from=checkout", form.order_id),
         cancel_url: format!("{origin}/?cancelled={}", form.order_id),
-        fulfill_on_pending: config.fulfill_on == crate::order::FulfillOn::Pending,
     };
     let mut answer = order_stub(env, &form.order_id)?
         .fetch_with_request(internal_request("/checkout", &serde_json::to_string(&forwarded)?)?)

@@ -24,7 +24,6 @@ pub struct CheckoutRequest {
     pub description: Option<String>,
     pub success_url: String,
     pub cancel_url: String,
-    pub fulfill_on_pending: bool,
 }
 
 /// Where to send the customer.

@@ -80,7 +80,8 @@ test("the confirmation happens even with no request arriving (alarm)", async () 
   const confirmed = events.find((e) => e.type === "payment_intent.confirmed");
   assert.ok(confirmed, "confirmed");
   const gap = confirmed.created - pending.created;
-  assert.ok(gap >= 600 && gap < 1_400, `confirmed ${gap} ms after pending`);
+  // Not before the delay; the upper bound only says "by the alarm", with room for a loaded machine.
+  assert.ok(gap >= 690 && gap < 3_000, `confirmed ${gap} ms after pending`);
 });
 
 test("Cancel redirects to cancel_url and leaves the intent open", async () => {
@@ -115,12 +116,12 @@ test("intents expire after the checkout window, with an event, and the page says
   assert.equal(pi.expires_at - pi.created, 1500);
   const html = await (await fetch(pi.checkout_url)).text();
   assert.ok(html.includes("&lt;b&gt;Mug&lt;/b&gt;"), "description is escaped");
-  await new Promise((r) => setTimeout(r, 2_500));
+  await new Promise((r) => setTimeout(r, 3_600));
   // The alarm expired it without any request: the event's time is the window's end.
   const events = (await c.get("/v1/events")).json.data;
   const expired = events.find((e) => e.type === "payment_intent.expired");
   assert.ok(expired);
-  assert.ok(expired.created - pi.expires_at < 900, `expired ${expired.created - pi.expires_at} ms late`);
+  assert.ok(expired.created >= pi.expires_at && expired.created - pi.expires_at < 2_000, `expired ${expired.created - pi.expires_at} ms late`);
   assert.equal((await c.get(`/v1/payment_intents/${pi.id}`)).json.status, "expired");
   const page = await fetch(pi.checkout_url);
   assert.equal(page.status, 410);

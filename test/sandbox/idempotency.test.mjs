@@ -125,6 +125,27 @@ test("5xx answers are not stored: a retry with the same key succeeds", async () 
   assert.equal((await c.get("/v1/payment_intents")).json.data.length, 1);
 });
 
+test("a failure after processing rolls the request back: nothing created, nothing stored", async () => {
+  const c = client(sandbox.baseUrl);
+  const set = await c.post("/v1/test_helpers/faults", { status: 500, after_processing: true });
+  assert.equal(set.status, 200, set.text);
+  assert.deepEqual(set.json.requests.map((f) => [f.status, f.after_processing]), [[500, true]]);
+  const key = randomUUID();
+  const failed = await c.post("/v1/payment_intents", validIntent, { idempotencyKey: key });
+  assert.equal(failed.status, 500);
+  assert.equal(failed.json.error.type, "api_error");
+  assert.equal(failed.json.error.code, "internal_error");
+  assert.ok(!/at |panic|\.rs:/.test(failed.json.error.message), "no stack trace");
+  assert.equal((await c.get("/v1/payment_intents")).json.data.length, 0, "the intent was rolled back");
+  assert.equal((await c.get("/v1/events")).json.data.length, 0, "its event too");
+  const retry = await c.post("/v1/payment_intents", validIntent, { idempotencyKey: key });
+  assert.equal(retry.status, 200);
+  assert.equal(retry.headers.get("idempotent-replayed"), null);
+  assert.equal((await c.get("/v1/payment_intents")).json.data.length, 1);
+  const bad = await c.post("/v1/test_helpers/faults", { status: 429, after_processing: true });
+  assert.equal(bad.json.error.param, "after_processing");
+});
+
 test("faults: 429 with Retry-After, 409, then normal service; GET/DELETE faults", async () => {
   const c = client(sandbox.baseUrl);
   await c.post("/v1/test_helpers/faults", { next_n: 1, status: 429, retry_after: 7 });

@@ -133,9 +133,10 @@ test("failures are retried with growing, jittered delays and fresh signatures un
   assert.notEqual(attempts[0].headers["kunog-signature"], attempts[1].headers["kunog-signature"]);
   const gap1 = attempts[1].at - attempts[0].at;
   const gap2 = attempts[2].at - attempts[1].at;
-  // Scaled schedule 5 s, 30 s (x0.01) with +-20 % jitter: ~50 ms then ~300 ms.
+  // Scaled schedule 5 s, 30 s (x0.01) with +-20 % jitter: at least 40 ms, then at least
+  // 240 ms (a loaded machine only makes gaps longer, so only lower bounds are asserted).
   assert.ok(gap1 >= 35, `first retry after ${gap1} ms`);
-  assert.ok(gap2 >= 230 && gap2 > gap1, `second retry after ${gap2} ms (first ${gap1} ms)`);
+  assert.ok(gap2 >= 230, `second retry after ${gap2} ms (first ${gap1} ms)`);
   const event = await eventually(async () => {
     const e = (await c.get(`/v1/events/${events[0].id}`)).json;
     return e.deliveries.find((d) => d.webhook_endpoint === ep.id).status === "succeeded" && e;
@@ -215,7 +216,8 @@ test("webhook faults: delayed and reordered deliveries", async () => {
   await eventually(() => deliveriesFor("/shuffled").length === 8, { timeoutMs: 10_000 });
   const order = deliveriesFor("/shuffled").map((d) => JSON.parse(d.body).data.object.id);
   assert.deepEqual([...order].sort(), [...ids].sort());
-  // 8 deliveries spread over 600 ms at random: in creation order with probability 1/8!.
-  assert.notDeepEqual(order, ids);
+  // Each 600 ms window goes out newest first: some delivery arrives before an older one.
+  const inversions = order.filter((id, i) => order.slice(i + 1).some((later) => ids.indexOf(later) < ids.indexOf(id))).length;
+  assert.ok(inversions > 0, `arrival order ${order.map((id) => ids.indexOf(id))}`);
   await c.del("/v1/test_helpers/faults");
 });

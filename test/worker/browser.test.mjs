@@ -5,20 +5,17 @@
 // Needs build/ (the Worker) and sandbox/build/, which `npm test` builds first. Skips itself
 // only when chromium is missing and cannot be installed (scripts/lib.mjs ensureChromium).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { chromiumPath, ensureChromium } from "../../scripts/lib.mjs";
-import { startWrangler } from "../../scripts/wrangler.mjs";
-import { client, eventually, freePort, startSandbox } from "../sandbox/harness.mjs";
+import { eventually } from "../sandbox/harness.mjs";
+import { startStack } from "./stack.mjs";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 const SCREENSHOT = join(root, "test-results", "worker-flow.png");
-const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
-const API_KEY = `kng_test_${randomBytes(12).toString("hex")}`;
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -29,44 +26,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-// The same wiring as startStack() in flow.test.mjs. Not imported from there: importing a
-// test file registers (and so runs) its whole suite again inside this file's process.
-async function startStack() {
-  const workerPort = await freePort();
-  const sandbox = await startSandbox({
-    vars: {
-      KUNOG_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${workerPort}/webhooks/kunog`,
-      KUNOG_SANDBOX_WEBHOOK_SECRET: SECRET,
-      KUNOG_SANDBOX_CONFIRM_DELAY_MS: "500",
-      KUNOG_SANDBOX_TIME_SCALE: "0.01",
-    },
-  });
-  const persistTo = mkdtempSync(join(tmpdir(), "kunog-worker-"));
-  let worker;
-  try {
-    worker = await startWrangler({
-      cwd: root,
-      port: workerPort,
-      persistTo,
-      quiet: true,
-      vars: { KUNOG_KEY: API_KEY, KUNOG_WEBHOOK_SECRET: SECRET, KUNOG_API_BASE: sandbox.baseUrl, DEMO: "on", FULFILL_ON: "confirmed" },
-    });
-  } catch (error) {
-    await sandbox.stop();
-    throw error;
-  }
-  return {
-    workerUrl: worker.url,
-    sandboxUrl: sandbox.baseUrl,
-    api: client(sandbox.baseUrl, API_KEY),
-    async stop() {
-      await worker.stop();
-      await sandbox.stop();
-      rmSync(persistTo, { recursive: true, force: true });
-    },
-  };
-}
 
 const haveChromium = ensureChromium();
 let chromium;

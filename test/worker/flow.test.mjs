@@ -3,79 +3,14 @@
 // Needs build/ (the Worker) and sandbox/build/, which `npm test` builds first.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { startWrangler } from "../../scripts/wrangler.mjs";
-import { client, eventually, freePort, startSandbox } from "../sandbox/harness.mjs";
+import { eventually } from "../sandbox/harness.mjs";
+import { getOrder as order, intentIdOf, postCheckout as checkout, startStack } from "./stack.mjs";
 
 const require = createRequire(import.meta.url);
 const { Webhook } = require("../../pkg");
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
-
-export const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
-export const API_KEY = `kng_test_${randomBytes(12).toString("hex")}`;
-
-/** Starts the sandbox and the Worker wired to each other. */
-export async function startStack({ fulfillOn = "confirmed", sandboxVars = {} } = {}) {
-  const workerPort = await freePort();
-  const sandbox = await startSandbox({
-    vars: {
-      KUNOG_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${workerPort}/webhooks/kunog`,
-      KUNOG_SANDBOX_WEBHOOK_SECRET: SECRET,
-      KUNOG_SANDBOX_CONFIRM_DELAY_MS: "300",
-      KUNOG_SANDBOX_TIME_SCALE: "0.01",
-      ...sandboxVars,
-    },
-  });
-  const persistTo = mkdtempSync(join(tmpdir(), "kunog-worker-"));
-  let worker;
-  try {
-    worker = await startWrangler({
-      cwd: root,
-      port: workerPort,
-      persistTo,
-      quiet: true,
-      vars: { KUNOG_KEY: API_KEY, KUNOG_WEBHOOK_SECRET: SECRET, KUNOG_API_BASE: sandbox.baseUrl, DEMO: "on", FULFILL_ON: fulfillOn },
-    });
-  } catch (error) {
-    await sandbox.stop();
-    throw error;
-  }
-  return {
-    workerUrl: worker.url,
-    sandboxUrl: sandbox.baseUrl,
-    api: client(sandbox.baseUrl, API_KEY),
-    async stop() {
-      await worker.stop();
-      await sandbox.stop();
-      rmSync(persistTo, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function order(stack, id) {
-  const response = await fetch(`${stack.workerUrl}/orders/${id}`);
-  return { status: response.status, body: await response.json() };
-}
-
-export async function checkout(stack, fields) {
-  return fetch(`${stack.workerUrl}/create-checkout`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields),
-    redirect: "manual",
-  });
-}
-
-function intentIdOf(checkoutUrl) {
-  const id = new URL(checkoutUrl).pathname.split("/").pop();
-  assert.match(id, /^pi_/);
-  return id;
-}
 
 describe("the merchant Worker with the sandbox", () => {
   let stack;
@@ -158,7 +93,7 @@ describe("the merchant Worker with the sandbox", () => {
       data: { object: { id: intent, object: "payment_intent", status: "confirmed", amount: 4900, currency: "USD", settlement: "USDC", metadata: { order_id: id } } },
     });
     const post = (body, headers) => fetch(`${stack.workerUrl}/webhooks/kunog`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-    const good = new Webhook(SECRET);
+    const good = new Webhook(stack.secret);
     const cases = [
       ["unsigned", event, {}, 400],
       ["wrong secret", event, new Webhook("whsec_not_the_secret").sign(event), 400],
@@ -193,7 +128,7 @@ describe("the merchant Worker with the sandbox", () => {
       livemode: false,
       data: { object: { id: intent, object: "payment_intent", status: "confirmed", amount: 4900, currency: "USD", settlement: "USDC", metadata: { order_id: id } } },
     });
-    const signer = new Webhook(SECRET);
+    const signer = new Webhook(stack.secret);
     const answers = await Promise.all(
       Array.from({ length: 50 }, () =>
         fetch(`${stack.workerUrl}/webhooks/kunog`, { method: "POST", headers: { "content-type": "application/json", ...signer.sign(event) }, body: event }),
