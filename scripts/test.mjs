@@ -1,6 +1,7 @@
 // `npm test`: sets itself up, builds, and runs every test, then prints one closing line
 // with the totals: "N passed, N failed".
-//   1. cargo test                      native: unit, integration, property and doc tests
+//   1. cargo test                      native: unit, integration, property and doc tests (and
+//                                      the sandbox crate's unit tests)
 //   2. cargo test --target wasm32      the core's checks compiled to wasm32, run in Node
 //   3. builds                          the npm package (pkg/), the sandbox and the merchant
 //                                      Worker (sandbox/build/, build/)
@@ -36,6 +37,7 @@ async function suite(name, command, args, kind, env = {}) {
 
 setup();
 await suite("rust (native)", "cargo", ["test", "--locked"], "cargo");
+await suite("rust sandbox (native)", "cargo", ["test", "--locked", "-p", "kunog-sandbox", "--lib"], "cargo");
 await suite(
   "rust (wasm32 in Node)",
   "cargo",
