@@ -2,7 +2,7 @@
 // on a fresh clone before anything is installed.
 import { spawnSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -100,6 +100,45 @@ export function ensureWasmBindgen() {
 }
 
 export const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
+
+/** worker-build, at the version of the `worker` crate in Cargo.lock (they are released together). */
+export function ensureWorkerBuild() {
+  const version = lockedCrateVersion("worker");
+  if ((output("worker-build", ["--version"]) ?? "").trim() === version) return;
+  log(`installing worker-build ${version} (takes a few minutes)`);
+  run("cargo", ["install", "worker-build", "--version", `=${version}`, "--locked", "--force"]);
+}
+
+/** The newest modification time under `path` (0 when it does not exist). */
+export function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/**
+ * Builds a Worker crate into `crateDir`/build with worker-build (skipped when the build is
+ * newer than every input), pointed at the lockfile-matched wasm-bindgen and npm's wasm-opt:
+ * worker-build's own downloads of them are not possible here.
+ */
+export function buildWithWorkerBuild({ name, crateDir, args, inputs, force = false }) {
+  ensureNodeModules();
+  ensureRustTarget();
+  ensureWasmBindgen();
+  ensureWorkerBuild();
+  const built = newestMtime(join(crateDir, "build", "index_bg.wasm"));
+  if (!force && built && existsSync(join(crateDir, "build", "index.js")) && inputs.every((input) => newestMtime(input) < built)) {
+    log(`${name}: build is up to date`);
+    return;
+  }
+  log(`building ${name} (worker-build --release ${args.join(" ")})`);
+  const cargoBin = join(process.env.CARGO_HOME ?? join(process.env.HOME ?? "", ".cargo"), "bin");
+  run("worker-build", ["--release", ...args], {
+    cwd: crateDir,
+    env: { ...process.env, WASM_BINDGEN_BIN: join(cargoBin, "wasm-bindgen"), WASM_OPT_BIN: wasmOpt },
+  });
+}
 
 /** Everything `npm run build` needs. */
 export function setup() {

@@ -7,23 +7,27 @@ import { root } from "./lib.mjs";
 export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 
 /**
- * @param options { cwd, port, vars: { NAME: value }, persistTo?, probe = "/", timeoutMs = 90000, quiet }
- * @returns { url, child, stop() }
+ * @param options { cwd, port, vars: { NAME: value }, persistTo?, probe = "/", timeoutMs = 90000,
+ *   quiet (keep wrangler's output, for output(), instead of printing it) }
+ * @returns { url, child, output(), stop() }
  */
 export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "/", timeoutMs = 90_000, quiet = false }) {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false"];
+  if (quiet) args.push("--log-level", "warn");
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(wranglerBin, args, {
     cwd,
-    stdio: ["ignore", quiet ? "ignore" : "inherit", quiet ? "pipe" : "inherit"],
+    stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
     detached: true, // its own process group, so that stop() ends workerd too
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
+  let output = "";
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
   const stop = () =>
     new Promise((resolve) => {
@@ -42,7 +46,7 @@ export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "
     });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev in ${cwd} exited (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev in ${cwd} exited (${child.exitCode}): ${output}`);
     try {
       const response = await fetch(`${url}${probe}`, { redirect: "manual" });
       await response.arrayBuffer();
@@ -52,9 +56,9 @@ export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev in ${cwd} did not answer within ${timeoutMs / 1000} s: ${stderr}`);
+      throw new Error(`wrangler dev in ${cwd} did not answer within ${timeoutMs / 1000} s: ${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  return { url, child, stop };
+  return { url, child, output: () => output, stop };
 }

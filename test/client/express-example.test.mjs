@@ -5,46 +5,13 @@
 // Needs pkg/ and sandbox/build/.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
 
-import { client as rawClient, newKey, startSandbox } from "../sandbox/harness.mjs";
+import { miniExpress, client as rawClient, newKey, startSandbox } from "../sandbox/harness.mjs";
 
 const require = createRequire(import.meta.url);
 const { KunogClient, KunogError } = require("../../pkg");
-
-/** Just enough Express: app.post(path, handler), res.redirect(status, url), res.status().json(). */
-function miniExpress() {
-  const routes = new Map();
-  const server = createServer(async (req, res) => {
-    res.redirect = (status, url) => {
-      res.writeHead(status, { location: url });
-      res.end();
-    };
-    res.status = (status) => ({
-      json: (body) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      },
-    });
-    const handler = routes.get(`${req.method} ${new URL(req.url, "http://x").pathname}`);
-    if (!handler) return res.status(404).json({ error: "not found" });
-    try {
-      await handler(req, res);
-    } catch (error) {
-      res.status(500).json({ error: String(error) });
-    }
-  });
-  return {
-    post: (path, handler) => routes.set(`POST ${path}`, handler),
-    listen: () => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`))),
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe("the seed's Node/Express example with KunogClient", () => {
   let sandbox;

@@ -1,13 +1,13 @@
 // The hosted checkout page in a real browser: Debian's Chromium driven by playwright-core.
-// `npm test` installs Chromium (scripts/sandbox.mjs); without it this file is skipped, loudly.
+// `npm test` installs Chromium (scripts/lib.mjs ensureChromium); without it this file is
+// skipped, loudly.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
+import { chromiumPath as CHROMIUM, ensureChromium } from "../../scripts/lib.mjs";
 import { client, eventually, startSandbox } from "./harness.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+const skip = ensureChromium() ? false : `${CHROMIUM} is not installed and could not be (apt-get install chromium)`;
 
 let sandbox;
 let browser;

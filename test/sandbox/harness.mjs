@@ -1,12 +1,14 @@
 // Starts the already-built sandbox (sandbox/build/, from `npm run sandbox` or `npm test`)
 // under `wrangler dev` on a free loopback port with fresh state, for one test file.
-import { spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { startWrangler } from "../../scripts/wrangler.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const sandboxDir = join(root, "sandbox");
@@ -28,47 +30,22 @@ export async function startSandbox({ vars = {} } = {}) {
   if (!existsSync(join(sandboxDir, "build", "index.js"))) {
     throw new Error("the sandbox is not built: run `npm run sandbox` or `npm test` first");
   }
-  const port = await freePort();
-  const inspectorPort = await freePort();
   const persistTo = mkdtempSync(join(tmpdir(), "kunog-sandbox-"));
-  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawn(
-    join(root, "node_modules", ".bin", "wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-      "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn", ...varArgs],
-    { cwd: sandboxDir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      try {
-        process.kill(-child.pid, "SIGTERM"); // wrangler and the workerd it started
-      } catch {}
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
+  let sandbox;
+  try {
+    sandbox = await startWrangler({ cwd: sandboxDir, port: await freePort(), persistTo, probe: "/health", quiet: true, timeoutMs: STARTUP_TIMEOUT_MS, vars });
+  } catch (error) {
     rmSync(persistTo, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (true) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
-    try {
-      const r = await fetch(`${baseUrl}/health`);
-      if (r.ok) break;
-    } catch {}
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the sandbox did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    throw error;
   }
-  return { baseUrl, stop, output: () => output };
+  return {
+    baseUrl: sandbox.url,
+    output: sandbox.output,
+    async stop() {
+      await sandbox.stop();
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
 }
 
 export function newKey() {
@@ -123,3 +100,35 @@ export async function eventually(check, { timeoutMs = 10_000, intervalMs = 100 }
 }
 
 export const validIntent = { amount: 4900, currency: "USD", settlement: "USDC", success_url: "https://kunog.com/success", cancel_url: "https://kunog.com/cancel" };
+
+/** Just enough Express: app.post(path, handler), res.redirect(status, url), res.status().json(). */
+export function miniExpress() {
+  const routes = new Map();
+  const server = createHttpServer(async (req, res) => {
+    res.redirect = (status, url) => {
+      res.writeHead(status, { location: url });
+      res.end();
+    };
+    res.status = (status) => ({
+      json: (body) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      },
+    });
+    const handler = routes.get(`${req.method} ${new URL(req.url, "http://x").pathname}`);
+    if (!handler) return res.status(404).json({ error: "not found" });
+    try {
+      await handler(req, res);
+    } catch (error) {
+      res.status(500).json({ error: String(error) });
+    }
+  });
+  return {
+    post: (path, handler) => routes.set(`POST ${path}`, handler),
+    listen: () => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`))),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
