@@ -120,7 +120,7 @@ async fn receive_webhook(mut req: Request, env: &Env, config: &Config) -> Result
         return Response::error("Payload too large", 413);
     }
     let body = req.bytes().await?;
-    let webhook = match Webhook::with_secrets(&config.webhook_secrets) {
+    let webhook = match verifier(&config.webhook_secrets) {
         Ok(webhook) => webhook,
         Err(error) => {
             worker::console_error!("webhook secret: {}", error.code());
@@ -165,6 +165,26 @@ async fn receive_webhook(mut req: Request, env: &Env, config: &Config) -> Result
         .fetch_with_request(internal_request("/event", core::str::from_utf8(&body).unwrap_or_default())?)
         .await?;
     Ok(applied)
+}
+
+thread_local! {
+    /// The verifier for the current secrets, keyed once per isolate rather than per request.
+    static VERIFIER: std::cell::RefCell<Option<(Vec<String>, std::rc::Rc<Webhook>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The verifier for `secrets`, rebuilt only when they change (a secret roll redeploys).
+fn verifier(secrets: &[String]) -> std::result::Result<std::rc::Rc<Webhook>, crate::WebhookError> {
+    VERIFIER.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        if let Some((for_secrets, webhook)) = cached.as_ref() {
+            if for_secrets.as_slice() == secrets {
+                return Ok(webhook.clone());
+            }
+        }
+        let webhook = std::rc::Rc::new(Webhook::with_secrets(secrets)?);
+        *cached = Some((secrets.to_vec(), webhook.clone()));
+        Ok(webhook)
+    })
 }
 
 async fn lookup_intent_order(env: &Env, intent_id: &str) -> Result<Option<String>> {
