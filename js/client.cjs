@@ -48,10 +48,13 @@ function bindClient(wasm) {
      *   maxRetries = 2, fetch = globalThis.fetch }
      */
     constructor({ apiKey, baseUrl, timeoutMs, maxRetries, fetch } = {}) {
-      this.#fetch = fetch ?? globalThis.fetch;
-      if (typeof this.#fetch !== "function") {
+      if (fetch !== undefined && typeof fetch !== "function") throw new TypeError("options.fetch must be a function");
+      if (fetch === undefined && typeof globalThis.fetch !== "function") {
         throw new TypeError("KunogClient needs a fetch function: this runtime has no global fetch; pass { fetch }");
       }
+      // Called unbound: workerd's fetch throws "Illegal invocation" when called as a method
+      // of another object.
+      this.#fetch = fetch ?? ((input, init) => globalThis.fetch(input, init));
       try {
         this.#core = new ClientCore(apiKey, baseUrl, timeoutMs, maxRetries, `kunog-js/${wasm.version()}`);
       } catch (error) {
@@ -119,7 +122,8 @@ function bindClient(wasm) {
       let response;
       let text;
       try {
-        response = await this.#fetch(call.url, {
+        const send = this.#fetch;
+        response = await send(call.url, {
           method: call.method,
           headers: call.headers(),
           body: call.body,

@@ -23,35 +23,47 @@ export class WebhookVerificationError extends Error {
 
 export type PaymentIntentStatus = "created" | "pending" | "confirmed" | "expired";
 
+/** Assets Kunog settles in (the sandbox and the API contract). */
+export type Settlement = "USDC" | "USDT" | "EURC";
+
 export interface PaymentIntent {
+  /** pi_... */
   id: string;
   object: "payment_intent";
   status: PaymentIntentStatus;
   /** Minor units: 4900 USD is $49.00. */
   amount: number;
+  /** ISO 4217, upper case, e.g. "USD". */
   currency: string;
-  settlement: string;
+  /** The asset the merchant receives, e.g. "USDC". */
+  settlement: Settlement | (string & {});
   checkout_url: string;
   success_url: string | null;
   cancel_url: string | null;
   metadata: Record<string, string>;
   description: string | null;
+  /** Minor units refunded so far. */
   amount_refunded: number;
   livemode: boolean;
   /** Milliseconds since the Unix epoch. */
   created: number;
+  /** Milliseconds since the Unix epoch: the end of the checkout window. */
   expires_at: number;
 }
 
 export interface Refund {
+  /** re_... */
   id: string;
   object: "refund";
+  /** pi_...: the refunded payment intent. */
   payment_intent: string;
+  /** Minor units. */
   amount: number;
   currency: string;
   status: "succeeded";
   reason: string | null;
   metadata: Record<string, string>;
+  /** Milliseconds since the Unix epoch. */
   created: number;
 }
 
@@ -60,18 +72,46 @@ interface EventBase<T extends string, O> {
   id: string;
   object: "event";
   type: T;
+  /** Milliseconds since the Unix epoch. */
   created: number;
   livemode: boolean;
   data: { object: O };
 }
 
-/** A Kunog webhook event, discriminated on `type`. */
-export type KunogEvent =
-  | EventBase<"payment_intent.created", PaymentIntent>
-  | EventBase<"payment_intent.pending", PaymentIntent>
-  | EventBase<"payment_intent.confirmed", PaymentIntent>
-  | EventBase<"payment_intent.expired", PaymentIntent>
-  | EventBase<"refund.created", Refund>;
+export type PaymentIntentCreatedEvent = EventBase<"payment_intent.created", PaymentIntent>;
+export type PaymentIntentPendingEvent = EventBase<"payment_intent.pending", PaymentIntent>;
+export type PaymentIntentConfirmedEvent = EventBase<"payment_intent.confirmed", PaymentIntent>;
+export type PaymentIntentExpiredEvent = EventBase<"payment_intent.expired", PaymentIntent>;
+export type RefundCreatedEvent = EventBase<"refund.created", Refund>;
+
+/** The events this version of the SDK knows. */
+export type KnownKunogEvent =
+  | PaymentIntentCreatedEvent
+  | PaymentIntentPendingEvent
+  | PaymentIntentConfirmedEvent
+  | PaymentIntentExpiredEvent
+  | RefundCreatedEvent;
+
+/** The `type`s this version of the SDK knows. */
+export type KunogEventType = KnownKunogEvent["type"];
+
+/**
+ * The `type` of an event this version of the SDK does not know (Kunog may add types;
+ * receivers must accept them). At run time it is a plain string such as "invoice.paid"; the
+ * type is a pattern that no known type matches, so that `switch (event.type)` narrows the
+ * known five exactly, and a misspelt known type is a compile error. To handle a type newer
+ * than this SDK, compare `event.type as string`.
+ */
+export type UnknownKunogEventType = `${string} (an event type unknown to this SDK version)`;
+
+/** An event of a type this version of the SDK does not know; its object is left untyped. */
+export type UnknownKunogEvent = EventBase<UnknownKunogEventType, Record<string, unknown>>;
+
+/**
+ * A Kunog webhook event, discriminated on `type`: `data.object` is a PaymentIntent for
+ * `payment_intent.*`, a Refund for `refund.created`, and untyped for types the SDK does not know.
+ */
+export type KunogEvent = KnownKunogEvent | UnknownKunogEvent;
 
 /** The raw request body, exactly as received. */
 export type RawBody = string | Uint8Array | ArrayBuffer;
@@ -84,16 +124,17 @@ export type HeaderBag =
 
 export interface WebhookOptions {
   /** Accepted distance between Kunog-Timestamp and now, either side. Default 300000 (5 min). */
-  toleranceMs?: number;
+  toleranceMs?: number | undefined;
   /** Largest body accepted, checked before any HMAC work. Default 1048576 (1 MiB). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
 }
 
-export interface SignedWebhookHeaders {
+/** What Webhook.sign returns; usable as the headers of verify (a type alias, so it fits HeaderBag). */
+export type SignedWebhookHeaders = {
   "Kunog-Signature": string;
   "Kunog-Timestamp": string;
   "Kunog-Event-Id": string;
-}
+};
 
 export class Webhook {
   /**
@@ -104,7 +145,7 @@ export class Webhook {
   /** Verifies a delivery; returns the event, or throws WebhookVerificationError. */
   verify(rawBody: RawBody, headers: HeaderBag): KunogEvent;
   /** Signs a JSON event body as Kunog does (for tests). `timestamp` in ms, default now. */
-  sign(rawBody: RawBody, options?: { timestamp?: number }): SignedWebhookHeaders;
+  sign(rawBody: RawBody, options?: { timestamp?: number | undefined }): SignedWebhookHeaders;
   /**
    * Reads the raw body from what the platform handed the handler, then verifies it: a fetch
    * Request (Workers, Deno, Bun, Next.js App Router), a Node IncomingMessage (unread, or with
@@ -113,17 +154,24 @@ export class Webhook {
    */
   verifyRequest(input: WebhookRequestInput): Promise<KunogEvent>;
   /** Signature and timestamp only; the index of the matching secret. */
-  verifySignature(rawBody: RawBody, signature: string, timestamp: string): number;
+  verifySignature(rawBody: RawBody, signature: string | null | undefined, timestamp: string | null | undefined): number;
 }
 
 /** The seed's function: true, or throws WebhookVerificationError. Also checks the timestamp is within toleranceMs (default 5 min). */
-export function verifyKunogWebhook(args: {
+export function verifyKunogWebhook(args: VerifyKunogWebhookArgs): true;
+
+/** The arguments of verifyKunogWebhook; a missing header (null or undefined) is refused as missing_header. */
+export interface VerifyKunogWebhookArgs {
   rawBody: RawBody;
-  signature: string;
-  timestamp: string;
+  /** The Kunog-Signature header. */
+  signature: string | null | undefined;
+  /** The Kunog-Timestamp header (ms). */
+  timestamp: string | null | undefined;
+  /** The endpoint's secret (whsec_...). */
   secret: string;
-  toleranceMs?: number;
-}): true;
+  /** Default 300000 (5 min). */
+  toleranceMs?: number | undefined;
+}
 
 /** What verifyRequest accepts. */
 export type WebhookRequestInput =
@@ -135,7 +183,7 @@ export type WebhookRequestInput =
 /** `new Webhook(secretOrSecrets, options).verifyRequest(input)` in one call. */
 export function verifyRequest(input: WebhookRequestInput, secretOrSecrets: string | readonly string[], options?: WebhookOptions): Promise<KunogEvent>;
 
-/** Stable `type`s of KunogError. */
+/** Stable `type`s of KunogError (an unknown type Kunog sends is passed through as sent). */
 export type KunogErrorType =
   | "invalid_request_error"
   | "authentication_error"
@@ -144,14 +192,61 @@ export type KunogErrorType =
   | "api_error"
   | "connection_error";
 
+/**
+ * Stable `code`s of KunogError: the SDK's own (refused before sending, no usable answer) and
+ * those the Kunog API sends. Codes Kunog adds later are passed through as sent.
+ */
+export type KunogErrorCode =
+  // The SDK's own.
+  | "parameter_invalid"
+  | "parameter_missing"
+  | "unsupported_settlement"
+  | "invalid_api_key"
+  | "invalid_base_url"
+  | "insecure_base_url"
+  | "invalid_response"
+  | "timeout"
+  | "network"
+  | "unknown_error"
+  | "call_finished"
+  // The API's.
+  | "parameter_unknown"
+  | "invalid_json"
+  | "unsupported_currency"
+  | "resource_missing"
+  | "unknown_route"
+  | "invalid_state_transition"
+  | "payment_intent_not_refundable"
+  | "amount_too_large"
+  | "idempotency_key_invalid"
+  | "idempotency_key_reused"
+  | "idempotency_key_in_use"
+  | "missing_api_key"
+  | "live_key_in_sandbox"
+  | "rate_limited"
+  | "service_unavailable"
+  | "internal_error";
+
+/** The fields of a KunogError. */
+export interface KunogErrorFields {
+  status?: number | null | undefined;
+  type: KunogErrorType | (string & {});
+  code: KunogErrorCode | (string & {});
+  message: string;
+  param?: string | null | undefined;
+  requestId?: string | null | undefined;
+}
+
 /** An API call failed (Kunog's error, or the SDK's own with the same fields). */
 export class KunogError extends Error {
+  constructor(fields: KunogErrorFields);
   readonly name: "KunogError";
   /** The HTTP status, or null when nothing was answered (refused before sending, network, timeout). */
   readonly status: number | null;
-  readonly type: KunogErrorType;
+  /** e.g. "invalid_request_error"; "connection_error" for network failures and timeouts. */
+  readonly type: KunogErrorType | (string & {});
   /** Stable code, e.g. "parameter_invalid", "resource_missing", "idempotency_key_reused", "timeout", "network". */
-  readonly code: string;
+  readonly code: KunogErrorCode | (string & {});
   /** The parameter at fault, e.g. "amount". */
   readonly param: string | null;
   /** req_...: what Kunog support asks for. */
@@ -162,13 +257,13 @@ export interface KunogClientOptions {
   /** kng_test_... or kng_live_... (a live key needs an https baseUrl). */
   apiKey: string;
   /** Default https://api.kunog.com; the local sandbox in development. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** One deadline for all attempts of a call. Default 30000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries after the first attempt. Default 2. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Default globalThis.fetch. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 export interface CreatePaymentIntentParams {
@@ -176,25 +271,35 @@ export interface CreatePaymentIntentParams {
   amount: number;
   /** ISO 4217, upper case. */
   currency: string;
-  /** Default "USDC". */
-  settlement?: "USDC";
-  success_url?: string;
-  cancel_url?: string;
-  metadata?: Record<string, string>;
-  description?: string;
+  /**
+   * Default "USDC". The API also lists "USDT" and "EURC", but this SDK version refuses
+   * anything but "USDC" before sending (unsupported_settlement).
+   */
+  settlement?: "USDC" | undefined;
+  success_url?: string | undefined;
+  cancel_url?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  description?: string | undefined;
 }
 
 export interface CreateRefundParams {
   payment_intent: string;
   /** Default: what is left. */
-  amount?: number;
-  reason?: string;
-  metadata?: Record<string, string>;
+  amount?: number | undefined;
+  reason?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+}
+
+export interface ListPaymentIntentsParams {
+  /** Page size, 1 ..= 100 (default 10); iteration goes on through every page. */
+  limit?: number | undefined;
+  /** pi_...: start after this intent. */
+  starting_after?: string | undefined;
 }
 
 export interface RequestOptions {
   /** 1 to 255 visible ASCII characters; a UUID v4 is made when omitted. Sent on every attempt. */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
 }
 
 export class KunogClient {
@@ -202,7 +307,7 @@ export class KunogClient {
   createPaymentIntent(payload: CreatePaymentIntentParams, options?: RequestOptions): Promise<PaymentIntent>;
   retrievePaymentIntent(id: string): Promise<PaymentIntent>;
   /** Every payment intent, newest first, fetched page by page as iteration goes. */
-  listPaymentIntents(params?: { limit?: number; starting_after?: string }): AsyncIterable<PaymentIntent>;
+  listPaymentIntents(params?: ListPaymentIntentsParams): AsyncIterable<PaymentIntent>;
   createRefund(params: CreateRefundParams, options?: RequestOptions): Promise<Refund>;
 }
 

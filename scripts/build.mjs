@@ -22,22 +22,40 @@ export const WASM_MODULES = [
   { name: "kunog_webhooks", features: "js" },
 ];
 
-const JS_FILES = ["index.cjs", "index.mjs", "index.d.ts", "webhooks.cjs", "webhooks.mjs", "webhooks.d.ts", "webhook.cjs", "client.cjs", "README.md"];
+const JS_FILES = [
+  "index.cjs",
+  "index.mjs",
+  "index.d.ts",
+  "webhooks.cjs",
+  "webhooks.mjs",
+  "webhooks.d.ts",
+  "workerd.mjs",
+  "workerd-webhooks.mjs",
+  "webhook.cjs",
+  "client.cjs",
+  "README.md",
+];
 
 export function buildPackage() {
   setup();
   const pkg = join(root, "pkg");
   const wasmDir = join(pkg, "wasm");
+  const webDir = join(pkg, "wasm-web");
   rmSync(pkg, { recursive: true, force: true });
   mkdirSync(wasmDir, { recursive: true });
+  mkdirSync(webDir, { recursive: true });
 
   const built = join(root, "target", "wasm32-unknown-unknown", "wasm-release", "kunog.wasm");
   for (const { name, features } of WASM_MODULES) {
     log(`compiling the core to wasm32 (features ${features}) for ${name}`);
     run("cargo", ["build", "--profile", "wasm-release", "--locked", "--target", "wasm32-unknown-unknown", "--features", features, "--lib"]);
-    run("wasm-bindgen", [built, "--target", "nodejs", "--no-typescript", "--out-dir", wasmDir, "--out-name", name]);
-    const wasm = join(wasmDir, `${name}_bg.wasm`);
-    run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+    // Node loads its glue with require() and compiles the wasm from bytes; Workers forbid
+    // compiling from bytes, so they get the `web` glue and import the .wasm as a module.
+    for (const [target, dir] of [["nodejs", wasmDir], ["web", webDir]]) {
+      run("wasm-bindgen", [built, "--target", target, "--no-typescript", "--out-dir", dir, "--out-name", name]);
+      const wasm = join(dir, `${name}_bg.wasm`);
+      run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+    }
   }
 
   for (const file of JS_FILES) copyFileSync(join(root, "js", file), join(pkg, file));
