@@ -23,8 +23,8 @@ export class WebhookVerificationError extends Error {
 
 export type PaymentIntentStatus = "created" | "pending" | "confirmed" | "expired";
 
-/** Assets Kunog settles in (the sandbox and the API contract). */
-export type Settlement = "USDC" | "USDT" | "EURC";
+/** Assets Kunog settles in (the API contract and the sandbox): USDC. */
+export type Settlement = "USDC";
 
 export interface PaymentIntent {
   /** pi_... */
@@ -35,7 +35,7 @@ export interface PaymentIntent {
   amount: number;
   /** ISO 4217, upper case, e.g. "USD". */
   currency: string;
-  /** The asset the merchant receives, e.g. "USDC". */
+  /** The asset the merchant receives, "USDC" (a string, should Kunog add assets). */
   settlement: Settlement | (string & {});
   checkout_url: string;
   success_url: string | null;
@@ -113,8 +113,8 @@ export type UnknownKunogEvent = EventBase<UnknownKunogEventType, Record<string, 
  */
 export type KunogEvent = KnownKunogEvent | UnknownKunogEvent;
 
-/** The raw request body, exactly as received. */
-export type RawBody = string | Uint8Array | ArrayBuffer;
+/** The raw request body, exactly as received: a string, or its bytes (a Buffer, any typed array or DataView, an ArrayBuffer). */
+export type RawBody = string | Uint8Array | ArrayBufferView | ArrayBuffer;
 
 /** Request headers: a fetch Headers, or an object of values in any case (Node, Lambda). */
 export type HeaderBag =
@@ -271,11 +271,8 @@ export interface CreatePaymentIntentParams {
   amount: number;
   /** ISO 4217, upper case. */
   currency: string;
-  /**
-   * Default "USDC". The API also lists "USDT" and "EURC", but this SDK version refuses
-   * anything but "USDC" before sending (unsupported_settlement).
-   */
-  settlement?: "USDC" | undefined;
+  /** Default "USDC"; anything else is refused before sending (unsupported_settlement). */
+  settlement?: Settlement | undefined;
   success_url?: string | undefined;
   cancel_url?: string | undefined;
   metadata?: Record<string, string> | undefined;

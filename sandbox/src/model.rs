@@ -15,7 +15,8 @@ pub const EVENT_TYPES: [&str; 5] = [
     "refund.created",
 ];
 
-pub const SETTLEMENT_ASSETS: [&str; 3] = ["USDC", "USDT", "EURC"];
+/// Settlement assets of the contract: Kunog settles in USDC (the seed names no other).
+pub const SETTLEMENT_ASSETS: [&str; 1] = ["USDC"];
 
 /// ISO 4217 codes the sandbox accepts, with their minor-unit exponent and symbol.
 pub const CURRENCIES: [(&str, u32, &str); 21] = [

@@ -133,19 +133,13 @@ impl OrderObject {
     /// Records the order (once) and creates its payment intent (once: the idempotency key
     /// is derived from the order id, so a double-click or a retry replays the first answer).
     async fn checkout(&self, request: CheckoutRequest) -> Result<Response> {
-        let order = match self.load_order()? {
-            Some(order) if order.amount != request.amount || !order.currency.eq_ignore_ascii_case(&request.currency) => {
+        if let Some(order) = self.load_order()? {
+            if order.amount != request.amount || !order.currency.eq_ignore_ascii_case(&request.currency) {
                 return conflict("this order_id is already used for another amount or currency");
             }
-            Some(order) => order,
-            None => {
-                let order = Order::new(&request.order_id, request.amount, request.currency.to_ascii_uppercase());
-                self.save_order(&order)?;
-                order
+            if let Some(saved) = self.saved_checkout()? {
+                return Response::from_json(&CheckoutCreated { checkout_url: saved.checkout_url, payment_intent: saved.payment_intent });
             }
-        };
-        if let Some(saved) = self.saved_checkout()? {
-            return Response::from_json(&CheckoutCreated { checkout_url: saved.checkout_url, payment_intent: saved.payment_intent });
         }
         let config = match Config::from_env(&self.env) {
             Ok(config) => config,
@@ -157,20 +151,28 @@ impl OrderObject {
             Ok(client) => client,
             Err(error) => return api_error(&error),
         };
-        let mut params = CreatePaymentIntentParams::new(i64::try_from(order.amount).unwrap_or(i64::MAX), &order.currency)
-            .with_metadata("order_id", &order.id)
+        let currency = request.currency.to_ascii_uppercase();
+        let mut params = CreatePaymentIntentParams::new(i64::try_from(request.amount).unwrap_or(i64::MAX), &currency)
+            .with_metadata("order_id", &request.order_id)
             .with_success_url(&request.success_url)
             .with_cancel_url(&request.cancel_url);
-        if let Some(description) = request.description {
-            params = params.with_description(&description);
+        if let Some(description) = &request.description {
+            params = params.with_description(description);
         }
-        let key = match IdempotencyKey::new(&format!("order-{}", order.id)) {
-            Ok(key) => key,
-            Err(error) => return api_error(&error),
-        };
-        let call = match client.create_payment_intent(&params, key) {
+        // Validated before anything is recorded: a refused order leaves no trace.
+        let call = match IdempotencyKey::new(&format!("order-{}", request.order_id))
+            .and_then(|key| client.create_payment_intent(&params, key))
+        {
             Ok(call) => call,
             Err(error) => return api_error(&error),
+        };
+        let order = match self.load_order()? {
+            Some(order) => order,
+            None => {
+                let order = Order::new(&request.order_id, request.amount, currency);
+                self.save_order(&order)?;
+                order
+            }
         };
         let intent = match crate::worker_fetch::send(call).await {
             Ok(intent) => intent,
@@ -240,9 +242,14 @@ fn conflict(message: &str) -> Result<Response> {
     Ok(Response::from_json(&serde_json::json!({ "error": { "code": "order_conflict", "message": message } }))?.with_status(409))
 }
 
-/// A Kunog API failure, passed on with its status and code (never the API key).
+/// A Kunog API failure, passed on with its status and code (never the API key): parameters
+/// refused before sending are the caller's 400; no answer from Kunog is a 502.
 fn api_error(error: &crate::client::KunogError) -> Result<Response> {
-    let status = error.status.filter(|s| (400..600).contains(s)).unwrap_or(502);
+    let status = match (error.status, error.is_connection_error()) {
+        (Some(status), _) if (400..600).contains(&status) => status,
+        (None, false) => 400,
+        _ => 502,
+    };
     let body = serde_json::json!({ "error": { "type": error.error_type.as_str(), "code": error.code(), "message": error.to_string() } });
     Ok(Response::from_json(&body)?.with_status(status))
 }

@@ -131,7 +131,7 @@ describe("payment intents", () => {
       { amount: 99_999_999, currency: "GBP" },
       { amount: 1, currency: "USD", success_url: "http://localhost:3000/ok", cancel_url: "http://127.0.0.1/cancel" },
       { amount: 5, currency: "USD", metadata: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`.padEnd(40, "x"), "v".repeat(500)])) },
-      { amount: 5, currency: "USD", description: "d".repeat(1000), settlement: "EURC" },
+      { amount: 5, currency: "USD", description: "d".repeat(1000), settlement: "USDC" },
     ]) {
       const res = await c.post("/v1/payment_intents", body);
       assert.equal(res.status, 200, res.text);

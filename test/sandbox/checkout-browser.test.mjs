@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { chromiumPath as CHROMIUM, ensureChromium } from "../../scripts/lib.mjs";
-import { client, eventually, startSandbox } from "./harness.mjs";
+import { client, eventually, startSandbox, verifyKunogWebhook } from "./harness.mjs";
 
 const skip = ensureChromium() ? false : `${CHROMIUM} is not installed and could not be (apt-get install chromium)`;
 
@@ -13,11 +13,23 @@ let sandbox;
 let browser;
 let shop;
 let shopUrl;
+const deliveries = [];
 
 before(async () => {
   if (skip) return;
-  // The merchant's success and cancel pages.
-  shop = createServer((req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end(`<h1 id="shop">${req.url.split("?")[0]}</h1>`));
+  // The merchant's success and cancel pages, and its webhook receiver (POST /hook).
+  shop = createServer((req, res) => {
+    if (req.method === "POST") {
+      const chunks = [];
+      req.on("data", (chunk) => chunks.push(chunk));
+      req.on("end", () => {
+        deliveries.push({ headers: req.headers, rawBody: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(200).end();
+      });
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/html" }).end(`<h1 id="shop">${req.url.split("?")[0]}</h1>`);
+  });
   await new Promise((r) => shop.listen(0, "127.0.0.1", r));
   shopUrl = `http://127.0.0.1:${shop.address().port}`;
   sandbox = await startSandbox({ vars: { KUNOG_SANDBOX_CONFIRM_DELAY_MS: "2000" } });
@@ -38,6 +50,8 @@ after(async () => {
 
 test("Pay: the page shows the amount and asset, pays, lands on success_url; pending then confirmed", { skip, timeout: 60_000 }, async () => {
   const c = client(sandbox.baseUrl);
+  const endpoint = (await c.post("/v1/webhook_endpoints", { url: `${shopUrl}/hook` })).json;
+  assert.match(endpoint.secret, /^whsec_/);
   const pi = (await c.post("/v1/payment_intents", { amount: 4900, currency: "USD", settlement: "USDC", success_url: `${shopUrl}/success`, cancel_url: `${shopUrl}/cancel` })).json;
   const page = await browser.newPage();
   try {
@@ -50,6 +64,19 @@ test("Pay: the page shows the amount and asset, pays, lands on success_url; pend
     await eventually(async () => (await c.get(`/v1/payment_intents/${pi.id}`)).json.status === "confirmed", { timeoutMs: 10_000 });
     await page.goto(pi.checkout_url);
     assert.match(await page.textContent("h1"), /Payment confirmed/);
+    // The receiver got pending and confirmed, each verified by node:crypto (the seed's verify).
+    const received = await eventually(() => {
+      const types = deliveries.map((d) => JSON.parse(d.rawBody)).filter((e) => e.data.object.id === pi.id).map((e) => e.type);
+      return types.includes("payment_intent.pending") && types.includes("payment_intent.confirmed") && deliveries;
+    });
+    for (const delivery of received) {
+      const event = JSON.parse(delivery.rawBody);
+      assert.equal(delivery.headers["kunog-event-id"], event.id);
+      assert.equal(
+        verifyKunogWebhook({ rawBody: delivery.rawBody, signature: delivery.headers["kunog-signature"], timestamp: delivery.headers["kunog-timestamp"], secret: endpoint.secret }),
+        true,
+      );
+    }
   } finally {
     await page.close();
   }
@@ -57,7 +84,7 @@ test("Pay: the page shows the amount and asset, pays, lands on success_url; pend
 
 test("Cancel lands on cancel_url; an expired or unknown checkout says so", { skip, timeout: 60_000 }, async () => {
   const c = client(sandbox.baseUrl);
-  const pi = (await c.post("/v1/payment_intents", { amount: 1500, currency: "EUR", settlement: "EURC", success_url: `${shopUrl}/success`, cancel_url: `${shopUrl}/cancel` })).json;
+  const pi = (await c.post("/v1/payment_intents", { amount: 1500, currency: "EUR", settlement: "USDC", success_url: `${shopUrl}/success`, cancel_url: `${shopUrl}/cancel` })).json;
   const page = await browser.newPage();
   try {
     await page.goto(pi.checkout_url);

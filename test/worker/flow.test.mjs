@@ -81,6 +81,26 @@ describe("the merchant Worker with the sandbox", () => {
     assert.equal(refunded.amount_refunded, 900);
   });
 
+  it("takes a JSON order too, and refuses a bad one with a code", async () => {
+    const id = `KNG-${randomBytes(5).toString("hex")}`;
+    const post = (body) =>
+      fetch(`${stack.workerUrl}/create-checkout`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), redirect: "manual" });
+    const created = await post({ order_id: id, amount: 1999, currency: "GBP" });
+    assert.equal(created.status, 303);
+    const intent = await stack.api.get(`/v1/payment_intents/${intentIdOf(created.headers.get("location"))}`);
+    assert.deepEqual([intent.json.amount, intent.json.currency, intent.json.metadata.order_id], [1999, "GBP", id]);
+    const conflicting = await post({ order_id: id, amount: 1, currency: "GBP" });
+    assert.equal(conflicting.status, 409);
+    assert.equal((await conflicting.json()).error.code, "order_conflict");
+    const invalid = await post({ order_id: "bad id!", amount: 100, currency: "USD" });
+    assert.equal(invalid.status, 400);
+    assert.equal((await invalid.json()).error.code, "parameter_invalid");
+    const refused = await post({ order_id: `KNG-${randomBytes(5).toString("hex")}`, amount: 0, currency: "USD" });
+    assert.equal(refused.status, 400);
+    assert.equal((await refused.json()).error.code, "parameter_invalid");
+    assert.equal((await order(stack, id)).body.amount, 1999, "a refused order leaves no trace, the first is untouched");
+  });
+
   it("refuses every bad webhook with nothing applied", async () => {
     const id = `KNG-${randomBytes(5).toString("hex")}`;
     const intent = intentIdOf((await checkout(stack, { order_id: id })).headers.get("location"));
