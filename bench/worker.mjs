@@ -10,7 +10,6 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -19,16 +18,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const thisFile = fileURLToPath(import.meta.url);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const base62 = (n) => {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -170,7 +159,7 @@ function loadFromChild(options, timeoutMs = 120_000) {
  */
 export async function benchWorker({ requests = 2000, concurrency = 20, orders = 20, rounds = 2, warmup = 200, quiet = true } = {}) {
   const { buildWorker } = await import("../scripts/worker.mjs");
-  const { startWrangler } = await import("../scripts/wrangler.mjs");
+  const { freePort, startWrangler } = await import("../scripts/wrangler.mjs");
   buildWorker();
   const secret = `whsec_${randomBytes(32).toString("base64")}`;
   const dirs = [];

@@ -1,10 +1,23 @@
 // Starts `wrangler dev` (real workerd) for one of the project's Workers, on loopback, and
 // waits until it answers. Used by `npm start` and by the end-to-end tests.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { root } from "./lib.mjs";
 
 export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
+
+/** A loopback port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * @param options { cwd, port, vars: { NAME: value }, persistTo?, probe = "/", timeoutMs = 90000,

@@ -9,6 +9,8 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { after, before, beforeEach, describe, it } from "node:test";
 
+import { rejects } from "./helpers.mjs";
+
 const require = createRequire(import.meta.url);
 const { KunogClient, KunogError, VERSION } = require("../../pkg");
 
@@ -77,15 +79,6 @@ function start() {
 
 function kunog(options = {}) {
   return new KunogClient({ apiKey: API_KEY, baseUrl, timeoutMs: 5_000, maxRetries: 2, ...options });
-}
-
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected the call to fail");
 }
 
 async function timed(promise) {

@@ -8,30 +8,13 @@ import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
 
 import { client as rawClient, newKey, startSandbox } from "../sandbox/harness.mjs";
+import { recordingFetch, rejects } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { KunogClient, KunogError } = require("../../pkg");
 
 // Timers and a loaded machine: how late a sleep or an answer may be.
 const SLACK_MS = 300;
-
-function recordingFetch() {
-  const requests = [];
-  const fetch = async (url, init = {}) => {
-    requests.push({ at: performance.now(), url: String(url), method: init.method ?? "GET", headers: new Headers(init.headers), body: init.body });
-    return globalThis.fetch(url, init);
-  };
-  return { fetch, requests };
-}
-
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected the call to fail");
-}
 
 const gaps = (requests) => requests.slice(1).map((r, i) => r.at - requests[i].at);
 const keys = (requests) => requests.map((r) => r.headers.get("idempotency-key"));

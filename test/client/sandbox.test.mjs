@@ -7,28 +7,10 @@ import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
 
 import { client as rawClient, newKey, startSandbox } from "../sandbox/harness.mjs";
+import { recordingFetch, rejects } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { KunogClient, KunogError } = require("../../pkg");
-
-/** A fetch that records every request the client sends, then sends it. */
-function recordingFetch() {
-  const requests = [];
-  const fetch = async (url, init = {}) => {
-    requests.push({ at: performance.now(), url: String(url), method: init.method ?? "GET", headers: new Headers(init.headers), body: init.body });
-    return globalThis.fetch(url, init);
-  };
-  return { fetch, requests };
-}
-
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected the call to fail");
-}
 
 function assertKunogError(error, { status, type, code, param = null }) {
   assert.ok(error instanceof KunogError, `a KunogError, got ${error?.stack ?? error}`);

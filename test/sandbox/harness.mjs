@@ -3,27 +3,17 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startWrangler } from "../../scripts/wrangler.mjs";
+import { freePort, startWrangler } from "../../scripts/wrangler.mjs";
+
+export { freePort };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const sandboxDir = join(root, "sandbox");
 const STARTUP_TIMEOUT_MS = 90_000;
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the sandbox; `vars` become Worker variables. Returns { baseUrl, stop, output }. */
 export async function startSandbox({ vars = {} } = {}) {
