@@ -354,8 +354,8 @@ pub fn parse_timestamp(value: &str) -> Result<u64, WebhookError> {
     if value.is_empty() {
         return Err(malformed("it is empty".into()));
     }
-    if let Some(at) = value.bytes().position(|b| !b.is_ascii_digit()) {
-        return Err(malformed(format!("character {} is not a digit", value[..at].chars().count() + 1)));
+    if let Some(at) = value.chars().position(|c| !c.is_ascii_digit()) {
+        return Err(malformed(format!("character {} is not a digit", at + 1)));
     }
     if value.len() > MAX_TIMESTAMP_DIGITS {
         return Err(malformed(format!("it has {} digits, more than {MAX_TIMESTAMP_DIGITS}", value.len())));

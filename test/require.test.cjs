@@ -30,7 +30,7 @@ it("the package.json exports map resolves both ways", () => {
       require("node:fs").accessSync(require("node:path").join(__dirname, "..", "pkg", file));
     }
   }
-  for (const file of ["webhook.cjs", "wasm/kunog_core.js", "wasm/kunog_core_bg.wasm", "wasm/kunog_webhooks.js", "wasm/kunog_webhooks_bg.wasm"]) {
+  for (const file of ["webhook.cjs", "wasm/kunog_core.js", "wasm-web/kunog_core_bg.wasm", "wasm/kunog_webhooks.js", "wasm-web/kunog_webhooks_bg.wasm"]) {
     require("node:fs").accessSync(require("node:path").join(__dirname, "..", "pkg", file));
   }
 });

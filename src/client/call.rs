@@ -7,10 +7,9 @@
 
 use core::marker::PhantomData;
 
-use serde::Deserialize;
-
 use super::error::{codes, ErrorType, KunogError};
 use super::http::{HttpRequest, HttpResponse, TransportError};
+use super::json::{self, ParseError, Value};
 use super::objects::{FromResponseBody, RawJson};
 use super::retry::{backoff_ms, is_retryable_status, parse_retry_after, RetryAfter};
 use crate::error::shorten;
@@ -238,48 +237,60 @@ impl<T: FromResponseBody> Call<T> {
 /// Whether a 2xx body looks like Kunog's JSON cut short: empty, or JSON that ends early.
 fn is_cut_short(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
-        || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err_and(|err| err.is_eof())
+        || json::parse(body).is_err_and(|kind| kind == ParseError::Eof)
 }
 
 fn finished_error() -> KunogError {
     KunogError::local(ErrorType::InvalidRequest, codes::CALL_FINISHED, None, "this call already has its result".into())
 }
 
-/// `{ "error": { "type", "code", "message", "param", "request_id" } }`
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: ErrorBody,
+/// The fields of Kunog's error JSON, `{ "error": { "type", "code", "message", "param",
+/// "request_id" } }`, each a string or absent (`null` counts as absent); `None` when the body
+/// is JSON of another shape.
+struct ErrorBody {
+    error_type: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    param: Option<String>,
+    request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(rename = "type", default)]
-    error_type: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    param: Option<String>,
-    #[serde(default)]
-    request_id: Option<String>,
+impl ErrorBody {
+    fn read(document: Value) -> Option<ErrorBody> {
+        let Value::Object(mut top) = document else { return None };
+        let Some(Value::Object(mut error)) = json::take(&mut top, "error") else { return None };
+        let mut field = |name: &str| match json::take(&mut error, name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(()),
+        };
+        Some(ErrorBody {
+            error_type: field("type").ok()?,
+            code: field("code").ok()?,
+            message: field("message").ok()?,
+            param: field("param").ok()?,
+            request_id: field("request_id").ok()?,
+        })
+    }
 }
 
 /// Reads a non-2xx answer: Kunog's error JSON, or an `invalid_response` error describing
 /// what came instead.
 pub(crate) fn parse_error(response: &HttpResponse<'_>) -> KunogError {
     let header_request_id = response.headers.request_id.map(Box::from);
-    let envelope = match serde_json::from_slice::<ErrorEnvelope>(response.body) {
-        Ok(envelope) => envelope,
+    let body = match json::parse(response.body) {
+        Ok(document) => match ErrorBody::read(document) {
+            Some(body) => body,
+            None => {
+                let what = "a JSON body that is not a Kunog error";
+                return KunogError::invalid_response(response.status, header_request_id, what, response.body);
+            }
+        },
         Err(_) => {
-            let what = match super::objects::decode_json::<serde_json::Value>(response.body, "") {
-                Err(what) => what,
-                Ok(_) => "a JSON body that is not a Kunog error".to_owned(),
-            };
-            return KunogError::invalid_response(response.status, header_request_id, &what, response.body);
+            let what = super::objects::describe_non_json(response.body);
+            return KunogError::invalid_response(response.status, header_request_id, what, response.body);
         }
     };
-    let body = envelope.error;
     let error_type = body.error_type.as_deref().map_or_else(|| ErrorType::for_status(response.status), ErrorType::from);
     KunogError {
         status: Some(response.status),

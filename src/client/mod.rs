@@ -38,6 +38,7 @@ mod call;
 mod error;
 mod http;
 mod idempotency;
+mod json;
 mod objects;
 mod params;
 mod retry;
@@ -264,8 +265,10 @@ impl KunogClient {
         params: &impl serde::Serialize,
         idempotency_key: IdempotencyKey,
     ) -> Result<Call<T>, KunogError> {
+        // Parameter structs hold strings, integers and string maps: writing them cannot fail.
+        // (Not formatting serde_json's error keeps its messages out of the wasm.)
         let body = serde_json::to_string(params)
-            .map_err(|err| KunogError::invalid("body", format!("the parameters cannot be written as JSON: {err}")))?;
+            .map_err(|_| KunogError::invalid("body", "the parameters cannot be written as JSON".to_owned()))?;
         Ok(self.call(Method::Post, path.to_owned(), Some(body), Some(idempotency_key), None))
     }
 

@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::params::ListParams;
@@ -138,8 +138,18 @@ pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Resul
     match serde_json::from_slice::<T>(body) {
         Ok(value) => Ok(value),
         Err(err) if err.is_data() => Err(format!("a JSON body that is not {what} ({err})")),
-        Err(_) if looks_like_html(body) => Err("an HTML body".into()),
-        Err(_) => Err("a body that is not JSON".into()),
+        Err(_) => Err(describe_non_json(body).into()),
+    }
+}
+
+/// What a body that is not JSON looks like, for an `invalid_response` message.
+pub(crate) fn describe_non_json(body: &[u8]) -> &'static str {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        "an empty body"
+    } else if looks_like_html(body) {
+        "an HTML body"
+    } else {
+        "a body that is not JSON"
     }
 }
 
@@ -187,8 +197,10 @@ impl FromResponseBody for DeletedWebhookEndpoint {
 }
 
 impl FromResponseBody for RawJson {
+    /// Checked with the client's own JSON reader, not serde_json: this is the npm package's
+    /// path, where the engine's JSON.parse builds the objects (see `json`).
     fn from_response_body(body: &[u8], _: Option<&str>) -> Result<Self, String> {
-        decode_json::<IgnoredAny>(body, "JSON")?;
+        super::json::parse(body).map_err(|_| describe_non_json(body).to_owned())?;
         // Checked as JSON above, and JSON is UTF-8.
         let text = core::str::from_utf8(body).map_err(|_| "a body that is not UTF-8".to_owned())?;
         Ok(RawJson(text.to_owned()))

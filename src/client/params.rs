@@ -8,7 +8,8 @@
 //! camelCase spelling) is refused with `parameter_invalid` rather than dropped.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+
+use super::json::{self, Value};
 
 use super::error::KunogError;
 use crate::error::shorten;
@@ -419,7 +420,13 @@ pub(crate) fn parse_absolute_url(url: &str) -> Result<AbsoluteUrl<'_>, String> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("it contains whitespace or control characters".into());
     }
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| format!("\"{}\" has no scheme", shorten(url)))?;
+    // A byte search, not split_once("://"): core's substring searcher links a panic path.
+    let (scheme, rest) = url
+        .as_bytes()
+        .windows(3)
+        .position(|window| window == b"://")
+        .and_then(|at| Some((url.get(..at)?, url.get(at + 3..)?)))
+        .ok_or_else(|| format!("\"{}\" has no scheme", shorten(url)))?;
     let scheme = if scheme.eq_ignore_ascii_case("https") {
         "https"
     } else if scheme.eq_ignore_ascii_case("http") {
@@ -427,14 +434,14 @@ pub(crate) fn parse_absolute_url(url: &str) -> Result<AbsoluteUrl<'_>, String> {
     } else {
         return Err(format!("the scheme \"{}\" is not https", shorten(scheme)));
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
+    // split_at_checked rather than indexing: no panic path in the wasm.
+    let (authority, tail) = rest.split_at_checked(rest.find(['/', '?', '#']).unwrap_or(rest.len())).unwrap_or((rest, ""));
     // The host is what follows any userinfo: "http://localhost@evil.example" is evil.example.
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     let (host, port) = if host_port.starts_with('[') {
         let close = host_port.find(']').ok_or("the IPv6 host has no closing ]")?;
-        let after = &host_port[close + 1..];
-        (&host_port[..=close], after.strip_prefix(':'))
+        let (host, after) = host_port.split_at_checked(close + 1).ok_or("the IPv6 host has no closing ]")?;
+        (host, after.strip_prefix(':'))
     } else {
         match host_port.split_once(':') {
             Some((host, port)) => (host, Some(port)),
@@ -449,7 +456,6 @@ pub(crate) fn parse_absolute_url(url: &str) -> Result<AbsoluteUrl<'_>, String> {
             return Err(format!("the port \"{}\" is not a number", shorten(port)));
         }
     }
-    let tail = &rest[authority_end..];
     Ok(AbsoluteUrl { scheme, host, has_query_or_fragment: tail.contains(['?', '#']) })
 }
 
@@ -520,39 +526,33 @@ pub fn validate_id(param: &str, id: &str, prefix: &str) -> Result<(), KunogError
 
 /// A JSON object being read field by field; fields read are removed, so that what is
 /// left at the end is unknown.
-struct JsonFields(Map<String, Value>);
+struct JsonFields(Vec<(String, Value)>);
 
 impl JsonFields {
     fn parse(json: &str, what: &str) -> Result<Self, KunogError> {
-        match serde_json::from_str::<Value>(json) {
-            Ok(Value::Object(map)) => Ok(JsonFields(map)),
+        match json::parse(json.as_bytes()) {
+            Ok(Value::Object(members)) => Ok(JsonFields(members)),
             Ok(_) => Err(KunogError::invalid("body", format!("the {what} parameters must be a JSON object"))),
-            Err(err) => Err(KunogError::invalid("body", format!("the {what} parameters are not valid JSON: {err}"))),
+            Err(_) => Err(KunogError::invalid("body", format!("the {what} parameters are not valid JSON"))),
         }
     }
 
     fn take(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(name).filter(|value| !value.is_null())
+        json::take(&mut self.0, name).filter(|value| *value != Value::Null)
     }
 
     fn integer(&mut self, name: &str) -> Result<Option<i64>, KunogError> {
         match self.take(name) {
             None => Ok(None),
-            Some(Value::Number(number)) => {
-                if let Some(int) = number.as_i64() {
-                    return Ok(Some(int));
-                }
-                // An integral float (4900.0) is the same number; a fraction or a huge value is not.
-                match number.as_f64() {
-                    Some(float) if float.fract() == 0.0 && float.abs() < 9.0e15 => Ok(Some(float as i64)),
-                    _ => Err(KunogError::invalid(
-                        name,
-                        format!("{name} must be an integer (minor units: 4900 for $49.00), not a fraction or a number that large"),
-                    )),
-                }
-            }
+            // An integral float (4900.0) is the same number; a fraction or a huge value is not.
+            Some(Value::Number(number)) => json::integer_value(&number).map(Some).ok_or_else(|| {
+                KunogError::invalid(
+                    name,
+                    format!("{name} must be an integer (minor units: 4900 for $49.00), not a fraction or a number that large"),
+                )
+            }),
             Some(other) => {
-                Err(KunogError::invalid(name, format!("{name} must be an integer, not {}", json_type(&other))))
+                Err(KunogError::invalid(name, format!("{name} must be an integer, not {}", other.type_name())))
             }
         }
     }
@@ -561,18 +561,16 @@ impl JsonFields {
         match self.take(name) {
             None => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
-            Some(other) => {
-                Err(KunogError::invalid(name, format!("{name} must be a string, not {}", json_type(&other))))
-            }
+            Some(other) => Err(KunogError::invalid(name, format!("{name} must be a string, not {}", other.type_name()))),
         }
     }
 
     fn metadata(&mut self, name: &str) -> Result<Option<Metadata>, KunogError> {
         match self.take(name) {
             None => Ok(None),
-            Some(Value::Object(map)) => {
+            Some(Value::Object(members)) => {
                 let mut metadata = Metadata::new();
-                for (key, value) in map {
+                for (key, value) in members {
                     match value {
                         Value::String(text) => {
                             metadata.insert(key, text);
@@ -583,7 +581,7 @@ impl JsonFields {
                                 format!(
                                     "metadata values must be strings; \"{}\" is {}",
                                     shorten(&key),
-                                    json_type(&other)
+                                    other.type_name()
                                 ),
                             ))
                         }
@@ -593,7 +591,7 @@ impl JsonFields {
             }
             Some(other) => Err(KunogError::invalid(
                 name,
-                format!("{name} must be an object of strings, not {}", json_type(&other)),
+                format!("{name} must be an object of strings, not {}", other.type_name()),
             )),
         }
     }
@@ -607,18 +605,18 @@ impl JsonFields {
                 .into_iter()
                 .map(|item| match item {
                     Value::String(text) => Ok(text),
-                    other => Err(not_a_list(&format!("an array holding {}", json_type(&other)))),
+                    other => Err(not_a_list(&format!("an array holding {}", other.type_name()))),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(other) => Err(not_a_list(json_type(&other))),
+            Some(other) => Err(not_a_list(other.type_name())),
         }
     }
 
     fn refuse_unknown(self) -> Result<(), KunogError> {
-        match self.0.keys().next() {
+        match self.0.first() {
             None => Ok(()),
-            Some(unknown) => {
+            Some((unknown, _)) => {
                 let unknown = shorten(unknown);
                 Err(KunogError::invalid(
                     &unknown,
@@ -626,17 +624,6 @@ impl JsonFields {
                 ))
             }
         }
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
