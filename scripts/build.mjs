@@ -77,6 +77,7 @@ export function buildPackage() {
   // or test loads the bundler or workerd entry) reparses it with a warning.
   writeFileSync(join(webDir, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
   for (const file of JS_FILES) copyFileSync(join(root, "js", file), join(pkg, file));
+  for (const file of ["LICENSE-MIT", "LICENSE-APACHE"]) copyFileSync(join(root, file), join(pkg, file));
   const manifest = JSON.parse(readFileSync(join(root, "js", "package.json"), "utf8"));
   manifest.version = crateVersion();
   writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);

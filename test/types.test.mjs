@@ -1,20 +1,23 @@
-// The package's TypeScript declarations (pkg/index.d.ts, pkg/webhooks.d.ts), from a consumer's
-// side: a fresh strict project that links the built package compiles a correct use of the
-// API with `tsc --noEmit` (moduleResolution nodenext, and bundler), and a file of deliberate
-// mistakes fails to compile with exactly the errors marked on its lines. The second half is
-// what keeps the types honest: were they loosened (to `any`, to plain `string`), a marked
-// line would stop failing and this test would fail.
+// The package's TypeScript declarations (index.d.ts, webhooks.d.ts), from a consumer's side:
+// a fresh strict project that installs the packed tarball with npm (as users get it)
+// compiles a correct use of the API with `tsc --noEmit` (moduleResolution nodenext, and
+// bundler), and a file of deliberate mistakes fails to compile with exactly the errors
+// marked on its lines. The second half is what keeps the types honest: were they loosened
+// (to `any`, to plain `string`), a marked line would stop failing and this test would fail.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+
+import { freshProject } from "./tarball/project.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const pkg = join(root, "pkg");
 const typescript = join(root, "node_modules", "typescript");
 const TSC_TIMEOUT_MS = 120_000;
+// Installing the tarball into a fresh project.
+const SETUP_TIMEOUT_MS = 180_000;
 
 // A correct consumer: every name of section 3 of the contract, both entry points, narrowing
 // on event.type, KunogError's fields, and the paginated list with for-await.
@@ -254,8 +257,10 @@ function tsconfig(moduleKind, resolution, files) {
 }
 
 // Runs tsc on one config; returns { status, output, errors: [{ file, line, code }] }.
+// This repository's typescript (the consumer project installs only kunog); tsc resolves
+// "kunog" from the project's node_modules all the same.
 function tsc(dir, config) {
-  const result = spawnSync(process.execPath, [join(dir, "node_modules", "typescript", "bin", "tsc"), "-p", config, "--pretty", "false"], {
+  const result = spawnSync(process.execPath, [join(typescript, "bin", "tsc"), "-p", config, "--pretty", "false"], {
     cwd: dir,
     encoding: "utf8",
     timeout: TSC_TIMEOUT_MS,
@@ -267,6 +272,7 @@ function tsc(dir, config) {
 }
 
 describe("TypeScript declarations, from a strict consumer project", () => {
+  let project;
   let dir;
 
   before(() => {
@@ -279,21 +285,28 @@ describe("TypeScript declarations, from a strict consumer project", () => {
       );
     }
     assert.ok(existsSync(join(typescript, "bin", "tsc")), "typescript is not installed: run npm ci");
-    dir = mkdtempSync(join(tmpdir(), "kunog-types-"));
-    mkdirSync(join(dir, "node_modules"));
-    symlinkSync(pkg, join(dir, "node_modules", "kunog"), "dir");
-    symlinkSync(typescript, join(dir, "node_modules", "typescript"), "dir");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    writeFileSync(join(dir, "good.ts"), GOOD);
-    writeFileSync(join(dir, "good-cjs.cts"), GOOD_CJS);
-    writeFileSync(join(dir, "bad.ts"), BAD);
-    writeFileSync(join(dir, "tsconfig.json"), tsconfig("nodenext", "nodenext", ["good.ts", "good-cjs.cts"]));
-    writeFileSync(join(dir, "tsconfig.bundler.json"), tsconfig("esnext", "bundler", ["good.ts"]));
-    writeFileSync(join(dir, "tsconfig.bad.json"), tsconfig("nodenext", "nodenext", ["bad.ts"]));
-  });
+    project = freshProject("types", {
+      packageJson: { type: "module" },
+      files: {
+        "good.ts": GOOD,
+        "good-cjs.cts": GOOD_CJS,
+        "bad.ts": BAD,
+        "tsconfig.json": tsconfig("nodenext", "nodenext", ["good.ts", "good-cjs.cts"]),
+        "tsconfig.bundler.json": tsconfig("esnext", "bundler", ["good.ts"]),
+        "tsconfig.bad.json": tsconfig("nodenext", "nodenext", ["bad.ts"]),
+      },
+    });
+    dir = project.dir;
+  }, { timeout: SETUP_TIMEOUT_MS });
 
   after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    project?.cleanup();
+  });
+
+  it("the installed tarball carries the declarations of js/", () => {
+    for (const file of ["index.d.ts", "webhooks.d.ts"]) {
+      assert.equal(readFileSync(project.path(`node_modules/kunog/${file}`), "utf8"), readFileSync(join(root, "js", file), "utf8"), `${file} in the tarball`);
+    }
   });
 
   it("a correct consumer compiles under strict, moduleResolution nodenext (ESM and CommonJS)", { timeout: TSC_TIMEOUT_MS }, () => {

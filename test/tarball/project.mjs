@@ -3,7 +3,7 @@
 // this repository, next to whatever else the project depends on (express, hono, next...).
 // Used by test/tarball/ and test/examples/.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +33,15 @@ export function tarball() {
   const path = join(packDir, `kunog-${version}.tgz`);
   if (!existsSync(path) || statSync(path).mtimeMs < newestMtimeMs(pkg)) {
     mkdirSync(packDir, { recursive: true });
-    execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: pkg, stdio: ["ignore", "ignore", "inherit"] });
+    // Packed aside, then renamed into place: a test file reading the tarball (or packing it
+    // at the same moment, when files run in parallel) never sees half of one.
+    const scratch = mkdtempSync(join(packDir, "packing-"));
+    try {
+      execFileSync("npm", ["pack", "--silent", "--pack-destination", scratch], { cwd: pkg, stdio: ["ignore", "ignore", "inherit"], timeout: 120_000 });
+      renameSync(join(scratch, `kunog-${version}.tgz`), path);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
   return path;
 }
@@ -54,12 +62,14 @@ export function tarballFiles() {
  * @returns { dir, path(relative), cleanup() }
  */
 export function freshProject(name, { from, files = {}, dependencies = {}, devDependencies = {}, packageJson = {}, install = true, omitDev = false } = {}) {
+  // Packed first: should that fail (pkg/ missing), no folder is left behind.
+  const kunogTarball = tarball();
   const dir = mkdtempSync(join(tmpdir(), `kunog-${name}-`));
   if (from) cpSync(from, dir, { recursive: true, filter: (src) => !/node_modules|\.wrangler|\.next/.test(src.slice(from.length)) });
   const manifestPath = join(dir, "package.json");
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : { name: `kunog-${name}-test`, private: true };
   Object.assign(manifest, packageJson);
-  manifest.dependencies = { ...manifest.dependencies, ...dependencies, kunog: `file:${tarball()}` };
+  manifest.dependencies = { ...manifest.dependencies, ...dependencies, kunog: `file:${kunogTarball}` };
   if (Object.keys(devDependencies).length) manifest.devDependencies = { ...manifest.devDependencies, ...devDependencies };
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [file, text] of Object.entries(files)) {
@@ -68,12 +78,18 @@ export function freshProject(name, { from, files = {}, dependencies = {}, devDep
   }
   if (install) {
     const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...(omitDev ? ["--omit=dev"] : [])];
-    execFileSync("npm", args, {
-      cwd: dir,
-      stdio: ["ignore", "ignore", "inherit"],
-      timeout: INSTALL_TIMEOUT_MS,
-      env: { ...process.env, npm_config_update_notifier: "false" },
-    });
+    try {
+      execFileSync("npm", args, {
+        cwd: dir,
+        stdio: ["ignore", "ignore", "inherit"],
+        timeout: INSTALL_TIMEOUT_MS,
+        env: { ...process.env, npm_config_update_notifier: "false" },
+      });
+    } catch (error) {
+      // The caller gets no handle to clean up with.
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
   return {
     dir,
