@@ -60,6 +60,14 @@ export function buildPackage() {
     }
     const wasm = join(webDir, `${name}_bg.wasm`);
     run(wasmOpt, ["-O3", ...WASM_FEATURES, "--strip-debug", "--strip-producers", wasm, "-o", wasm]);
+    // The web glue's async loader (never used: every entry calls initSync) names the .wasm
+    // with new URL(..., import.meta.url), which bundlers (Next.js, webpack, Vite) follow and
+    // copy into the build beside the inlined copy. Without it, bundles carry the wasm once.
+    const webGlue = join(webDir, `${name}.js`);
+    const urlExpression = `new URL('${name}_bg.wasm', import.meta.url)`;
+    const web = readFileSync(webGlue, "utf8");
+    if (!web.includes(urlExpression)) throw new Error(`wasm-bindgen's web glue changed: ${urlExpression} not found in ${webGlue}`);
+    writeFileSync(webGlue, web.replace(urlExpression, `(() => { throw new Error("kunog: the wasm is loaded by the package's entry points"); })()`));
     // One .wasm file in the tarball, not two (both targets emit the same module): the Node
     // glue reads the web glue's copy.
     const nodeGlue = join(wasmDir, `${name}.js`);

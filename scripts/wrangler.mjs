@@ -21,18 +21,21 @@ export function freePort() {
 
 /**
  * @param options { cwd, port, vars: { NAME: value }, persistTo?, probe = "/", timeoutMs = 90000,
- *   quiet (keep wrangler's output, for output(), instead of printing it) }
+ *   quiet (keep wrangler's output, for output(), instead of printing it), logLevel (wrangler's
+ *   --log-level; "warn" when quiet, which hides the Worker's console.log: pass "log" to keep it) }
  * @returns { url, child, output(), stop() }
  */
-export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "/", timeoutMs = 90_000, quiet = false }) {
+export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "/", timeoutMs = 90_000, quiet = false, logLevel }) {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--show-interactive-dev-session=false"];
-  if (quiet) args.push("--log-level", "warn");
+  if (logLevel ?? quiet) args.push("--log-level", logLevel ?? "warn");
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(wranglerBin, args, {
     cwd,
     stdio: ["ignore", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    // CLOUDFLARE_CF_FETCH_ENABLED=false: no lookup of workers.cloudflare.com for request.cf,
+    // which this offline machine cannot reach (a warning on every start otherwise).
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
     detached: true, // its own process group, so that stop() ends workerd too
   });
   let output = "";

@@ -128,6 +128,12 @@ export function startProcess(command, args, { cwd, env = {}, ready, timeoutMs = 
         } catch {
           done();
         }
+        // A server that ignores SIGTERM is killed, so that no test leaves one behind.
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {}
+        }, 5000).unref();
       });
     const handle = { child, output: () => text, stop };
     const timer = setTimeout(() => {
