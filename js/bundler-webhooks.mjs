@@ -2,7 +2,7 @@
 // wasm inlined as base64 (see bundler.mjs).
 import { initSync } from "./wasm-web/kunog_webhooks.js";
 import * as core from "./wasm-web/kunog_webhooks.js";
-import wasmBase64 from "./wasm-inline/kunog_webhooks.mjs";
+import wasmBase64 from "./wasm-inline/kunog_webhooks.cjs";
 import { decodeBase64 } from "./base64.mjs";
 import { bindWebhooks } from "./webhook.cjs";
 

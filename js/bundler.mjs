@@ -5,7 +5,7 @@
 // they forbid compiling from bytes.
 import { initSync } from "./wasm-web/kunog_core.js";
 import * as core from "./wasm-web/kunog_core.js";
-import wasmBase64 from "./wasm-inline/kunog_core.mjs";
+import wasmBase64 from "./wasm-inline/kunog_core.cjs";
 import { decodeBase64 } from "./base64.mjs";
 import { bindWebhooks } from "./webhook.cjs";
 import { bindClient } from "./client.cjs";

@@ -1,6 +1,7 @@
 "use strict";
-// Node (CommonJS) entry: loads the wasm core synchronously from this package's folder;
-// the webhook verifier and the API client.
+// Node (CommonJS) entry: the webhook verifier and the API client, on the wasm core compiled
+// synchronously at require() from its base64 copy (wasm-inline/), so that a bundle of this
+// entry (esbuild or `bun build` for Node) needs no .wasm file beside it.
 const wasm = require("./wasm/kunog_core.js");
 const { bindWebhooks } = require("./webhook.cjs");
 const { bindClient } = require("./client.cjs");

@@ -1,8 +1,8 @@
 // The tarball installed with npm into a fresh project, run by Bun (the npm package `bun`,
 // from this repository's devDependencies): an ES module and a CommonJS script, each using
 // "kunog" and "kunog/webhooks" and KunogClient against a stub API; then Bun's bundler (`bun
-// build`, for the browser by default and for Bun) and the bundle run by Bun with the
-// project's node_modules deleted, as a deployed bundle runs.
+// build`, for the browser by default, for Bun and for Node) and each bundle run (by Bun, or
+// Node for --target=node) with the project's node_modules deleted, as a deployed bundle runs.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,8 +31,8 @@ const CJS_EXTRA = `
   result.sameAcrossRequireImport = imported.Webhook === full.Webhook && imported.WebhookVerificationError === light.WebhookVerificationError;
   result.runtime = typeof Bun === "object" ? "bun " + Bun.version : "not bun";
 `;
-// In a bundle: only that it runs in Bun.
-const BUNDLE_EXTRA = `result.runtime = typeof Bun === "object" ? "bun " + Bun.version : "not bun";`;
+// In a bundle: which runtime ran it.
+const BUNDLE_EXTRA = `result.runtime = typeof Bun === "object" ? "bun " + Bun.version : "node " + process.version;`;
 
 describe("the tarball in Bun", () => {
   let bun;
@@ -84,7 +84,9 @@ describe("the tarball in Bun", () => {
   });
 
   describe("bun build, and the bundle run with node_modules deleted", () => {
-    const targets = ["browser", "bun"];
+    // --target=node takes the package's "node" conditions (not "module" or "bun"): the Node
+    // entry must then be self-contained too.
+    const targets = ["browser", "bun", "node"];
     const built = {};
 
     before(async () => {
@@ -108,10 +110,11 @@ describe("the tarball in Bun", () => {
         assert.equal(existsSync(project.path("node_modules")), false);
         const leaks = [...new Set(text.match(/["'`][^"'`\n]*node_modules\/kunog[^"'`\n]*/g) ?? [])];
         t.diagnostic(`${text.length} B; inlined wasm: ${/"AGFzbQ/.test(text) ? "yes" : "no"}; paths into node_modules/kunog: ${leaks.length ? leaks.join(", ") : "none"}`);
-        const { code: ran, output: printed } = await runCommand(bun, [outfile], { cwd: project.dir, env: bunEnv(), timeoutMs: RUN_TIMEOUT_MS });
-        assert.equal(ran, 0, `bun ${outfile} (built with --target=${target}) failed with node_modules deleted:\n${printed}`);
+        const runtime = target === "node" ? process.execPath : bun;
+        const { code: ran, output: printed } = await runCommand(runtime, [outfile], { cwd: project.dir, env: bunEnv(), timeoutMs: RUN_TIMEOUT_MS });
+        assert.equal(ran, 0, `${runtime} ${outfile} (built with --target=${target}) failed with node_modules deleted:\n${printed}`);
         const result = parseResult(printed);
-        assert.match(result.runtime, /^bun \d/);
+        assert.match(result.runtime, target === "node" ? /^node v\d/ : /^bun \d/);
         assertResult(result, { version, stub, where: `bun build --target=${target}` });
       });
     }

@@ -103,9 +103,9 @@ describe("the tarball bundled by esbuild, with no configuration", () => {
       assert.equal(warnings, "", `esbuild warned for ${name}`);
       const light = name.endsWith("-light");
       const expected = light
-        ? ["base64.mjs", "bundler-webhooks.mjs", "wasm-inline/kunog_webhooks.mjs", "wasm-web/kunog_webhooks.js", "webhook.cjs"]
-        : ["base64.mjs", "bundler.mjs", "client.cjs", "wasm-inline/kunog_core.mjs", "wasm-web/kunog_core.js", "webhook.cjs"];
-      if (name.endsWith("-both")) expected.push("bundler-webhooks.mjs", "wasm-inline/kunog_webhooks.mjs", "wasm-web/kunog_webhooks.js");
+        ? ["base64.mjs", "bundler-webhooks.mjs", "wasm-inline/kunog_webhooks.cjs", "wasm-web/kunog_webhooks.js", "webhook.cjs"]
+        : ["base64.mjs", "bundler.mjs", "client.cjs", "wasm-inline/kunog_core.cjs", "wasm-web/kunog_core.js", "webhook.cjs"];
+      if (name.endsWith("-both")) expected.push("bundler-webhooks.mjs", "wasm-inline/kunog_webhooks.cjs", "wasm-web/kunog_webhooks.js");
       assert.deepEqual(inputs, [...new Set(expected)].sort(), `${name} took in other files of the package`);
     }
     // kunog/webhooks's bundle carries only the smaller wasm.

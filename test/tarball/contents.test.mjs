@@ -153,18 +153,19 @@ describe("the packed tarball", () => {
 
   it("holds wasm that validates, and base64 copies that decode to the wasm-web/ bytes", (t) => {
     const wasmFiles = files.filter((file) => file.endsWith(".wasm")).sort();
-    // One .wasm per module: the Node glue (wasm/) reads the web glue's copy (wasm-web/).
+    // One .wasm file per module, for workerd (wasm-web/); Node's glue (wasm/) and the bundler
+    // entry compile the base64 copy (wasm-inline/), so that bundles of either carry the wasm.
     assert.deepEqual(wasmFiles, ["wasm-web/kunog_core_bg.wasm", "wasm-web/kunog_webhooks_bg.wasm"]);
     for (const file of wasmFiles) {
       const bytes = read(file);
       assert.ok(WebAssembly.validate(bytes), `${file} is not valid WebAssembly (with Node ${process.version}'s features)`);
     }
     const inline = files.filter((file) => file.startsWith("wasm-inline/")).sort();
-    assert.deepEqual(inline, ["wasm-inline/kunog_core.mjs", "wasm-inline/kunog_webhooks.mjs"]);
+    assert.deepEqual(inline, ["wasm-inline/kunog_core.cjs", "wasm-inline/kunog_webhooks.cjs"]);
     for (const file of inline) {
-      const name = file.slice("wasm-inline/".length, -".mjs".length);
+      const name = file.slice("wasm-inline/".length, -".cjs".length);
       const text = read(file).toString("utf8");
-      const match = text.match(/^export default "([A-Za-z0-9+/]*={0,2})";$/m);
+      const match = text.match(/^module\.exports = "([A-Za-z0-9+/]*={0,2})";$/m);
       assert.ok(match, `${file} is not one base64 string export`);
       const decoded = Buffer.from(match[1], "base64");
       assert.equal(decoded.toString("base64"), match[1], `${file} is not canonical base64`);

@@ -115,6 +115,6 @@ describe("the tarball from Node (CommonJS and ES modules)", () => {
     const { client, error, loaded } = JSON.parse(output);
     assert.equal(client, false);
     assert.equal(error, false);
-    assert.deepEqual(loaded, ["wasm/kunog_webhooks.js", "webhook.cjs", "webhooks.cjs"]);
+    assert.deepEqual(loaded, ["wasm-inline/kunog_webhooks.cjs", "wasm/kunog_webhooks.js", "webhook.cjs", "webhooks.cjs"]);
   });
 });
