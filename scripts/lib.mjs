@@ -50,6 +50,27 @@ export function runCaptured(command, args, options = {}) {
   });
 }
 
+/**
+ * Ends a child started with `detached: true` (its own process group), children included:
+ * SIGTERM, then SIGKILL after `graceMs`. Resolves when it has exited.
+ */
+export function stopProcessGroup(child, graceMs = 5000) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return resolve();
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, graceMs).unref();
+  });
+}
+
 /** The exact version of a package in Cargo.lock. */
 export function lockedCrateVersion(name) {
   const lock = readFileSync(join(root, "Cargo.lock"), "utf8");

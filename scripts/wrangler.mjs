@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { root } from "./lib.mjs";
+import { root, stopProcessGroup } from "./lib.mjs";
 
 export const wranglerBin = join(root, "node_modules", ".bin", "wrangler");
 
@@ -45,21 +45,7 @@ export async function startWrangler({ cwd, port, vars = {}, persistTo, probe = "
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        resolve();
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }, 5000).unref();
-    });
+  const stop = () => stopProcessGroup(child);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev in ${cwd} exited (${child.exitCode}): ${output}`);

@@ -6,23 +6,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { freshProject, startProcess } from "../tarball/project.mjs";
-import { freePort } from "../../scripts/wrangler.mjs";
-import { SECRET, deliver, examplesDir, signedDelivery, webhookEndpointTests } from "./helpers.mjs";
+import { freshProject } from "../tarball/project.mjs";
+import { deliver, examplesDir, signedDelivery, startExampleServer, webhookEndpointTests } from "./helpers.mjs";
 
 const SETUP_TIMEOUT_MS = 240_000;
 const TEST_TIMEOUT_MS = 30_000;
-
-async function startServer(project, file) {
-  const port = await freePort();
-  const server = await startProcess(process.execPath, [file], {
-    cwd: project.dir,
-    env: { KUNOG_WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1" },
-    ready: /listening on/,
-    timeoutMs: 20_000,
-  });
-  return { server, url: `http://127.0.0.1:${port}` };
-}
 
 describe("examples/express", { timeout: SETUP_TIMEOUT_MS + 4 * TEST_TIMEOUT_MS }, () => {
   let project;
@@ -31,7 +19,7 @@ describe("examples/express", { timeout: SETUP_TIMEOUT_MS + 4 * TEST_TIMEOUT_MS }
 
   before(async () => {
     project = freshProject("express", { from: join(examplesDir, "express") });
-    ({ server, url } = await startServer(project, "server.mjs"));
+    ({ server, url } = await startExampleServer(project, process.execPath, "server.mjs"));
   }, { timeout: SETUP_TIMEOUT_MS });
   after(async () => {
     await server?.stop();
@@ -55,7 +43,7 @@ describe("examples/express", { timeout: SETUP_TIMEOUT_MS + 4 * TEST_TIMEOUT_MS }
       .replace("const app = express();\n", "const app = express();\napp.use(express.json());\n");
     assert.notEqual(jsonFirst, source);
     writeFileSync(join(project.dir, "json-first.mjs"), jsonFirst);
-    const wrong = await startServer(project, "json-first.mjs");
+    const wrong = await startExampleServer(project, process.execPath, "json-first.mjs");
     try {
       const answer = await deliver(`${wrong.url}/webhooks/kunog`, signedDelivery());
       assert.equal(answer.status, 400, answer.text);

@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { it } from "node:test";
+import { after, before, describe, it } from "node:test";
 
-import { root } from "../tarball/project.mjs";
+import { freshProject, root, startProcess } from "../tarball/project.mjs";
+import { freePort } from "../../scripts/wrangler.mjs";
 
 export const examplesDir = join(root, "examples");
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -139,5 +140,44 @@ export function webhookEndpointTests(endpoint) {
     assert.equal(answer.status, 400, answer.text);
     assert.deepEqual(answer.json, { error: "missing_header" });
     await assertNotSeen(url, output, unsigned);
+  });
+}
+
+/**
+ * Starts an example's server (`runtime script`) in its fresh project on a free loopback port,
+ * once it logs "listening on". @returns { server, url }
+ */
+export async function startExampleServer(project, runtime, script) {
+  const port = await freePort();
+  const server = await startProcess(runtime, [script], {
+    cwd: project.dir,
+    env: { KUNOG_WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1" },
+    ready: /listening on/,
+    timeoutMs: 20_000,
+  });
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+const SERVER_SETUP_TIMEOUT_MS = 180_000;
+const SERVER_TESTS_TIMEOUT_MS = 60_000;
+
+/** The suite of an example that is a server script: install, start, deliver, stop. */
+export function describeServerExample(name, { runtime, script }) {
+  describe(`examples/${name}`, { timeout: SERVER_SETUP_TIMEOUT_MS + SERVER_TESTS_TIMEOUT_MS }, () => {
+    let project;
+    let started;
+
+    before(async () => {
+      project = freshProject(name, { from: join(examplesDir, name) });
+      started = await startExampleServer(project, runtime(), script);
+    }, { timeout: SERVER_SETUP_TIMEOUT_MS });
+    after(async () => {
+      await started?.server.stop();
+      project?.cleanup();
+    });
+
+    describe("POST /webhooks/kunog", { timeout: SERVER_TESTS_TIMEOUT_MS }, () => {
+      webhookEndpointTests(() => ({ url: `${started.url}/webhooks/kunog`, output: () => started.server.output() }));
+    });
   });
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopProcessGroup } from "../../scripts/lib.mjs";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const pkg = join(root, "pkg");
@@ -119,22 +120,7 @@ export function startProcess(command, args, { cwd, env = {}, ready, timeoutMs = 
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let text = "";
-    const stop = () =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", () => done());
-        try {
-          process.kill(-child.pid, "SIGTERM");
-        } catch {
-          done();
-        }
-        // A server that ignores SIGTERM is killed, so that no test leaves one behind.
-        setTimeout(() => {
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {}
-        }, 5000).unref();
-      });
+    const stop = () => stopProcessGroup(child);
     const handle = { child, output: () => text, stop };
     const timer = setTimeout(() => {
       stop();
