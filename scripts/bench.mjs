@@ -40,6 +40,13 @@ for (const [name, file, targetKb] of [
   console.log(`  npm tarball    ${(packed.size / 1000).toFixed(1).padStart(6)} KB packed, ${(packed.unpackedSize / 1000).toFixed(1)} KB unpacked, ${packed.entryCount} files`);
 }
 
+// Cold load: a fresh Node process importing the package vs importing nothing.
+const { benchLoad } = await import("../bench/load.mjs");
+console.log("\ncold load: a fresh `node` importing the entry vs importing nothing (alternating, medians of 15)");
+for (const row of benchLoad()) {
+  console.log(`  ${row.name.padEnd(26)} ${row.loadedMs.toFixed(1).padStart(6)} ms vs ${row.baselineMs.toFixed(1).padStart(6)} ms   adds ${row.addedMs.toFixed(1)} ms`);
+}
+
 // KunogClient.createPaymentIntent vs a bare fetch of the same request, against the sandbox.
 const { benchClient } = await import("../bench/client.mjs");
 console.log("\nKunogClient.createPaymentIntent vs a bare fetch of the same request to the local sandbox (alternating)");
