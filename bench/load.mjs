@@ -20,7 +20,7 @@ export function benchLoad({ runs = 15 } = {}) {
   const entries = [
     ["kunog (require)", `require(${JSON.stringify(join(pkg, "index.cjs"))})`],
     ["kunog/webhooks (require)", `require(${JSON.stringify(join(pkg, "webhooks.cjs"))})`],
-    ["kunog (bundler entry)", `import(${JSON.stringify(join(pkg, "bundler.mjs"))})`],
+    ["kunog (import)", `import(${JSON.stringify(join(pkg, "index.mjs"))})`],
   ];
   return entries.map(([name, script]) => {
     const baseline = [];
