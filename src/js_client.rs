@@ -20,7 +20,7 @@ fn js_error(err: KunogError) -> JsValue {
         // Setting a property on a fresh Error cannot fail.
         let _ = js_sys::Reflect::set(&error, &JsValue::from_str(name), &value);
     };
-    set("status", err.status.map_or(JsValue::NULL, |s| JsValue::from(s)));
+    set("status", err.status.map_or(JsValue::NULL, JsValue::from));
     set("type", JsValue::from_str(err.error_type.as_str()));
     set("code", JsValue::from_str(err.code()));
     set("param", err.param().map_or(JsValue::NULL, JsValue::from_str));
