@@ -187,8 +187,16 @@ test("drop: the intent is created but the answer is lost; a retry with the key r
   // The answer is cut off mid-body: a network error or a truncated, unparseable body.
   const lost = await c.post("/v1/payment_intents", validIntent, { idempotencyKey: key }).catch(() => null);
   assert.ok(lost === null || lost.json === undefined, `the answer arrived whole: ${lost?.text}`);
-  const retry = await c.post("/v1/payment_intents", validIntent, { idempotencyKey: key });
-  assert.equal(retry.status, 200);
+  // Retried as a client does after a lost answer: the same key, again on a 503 or a network
+  // error. wrangler dev's local proxy can answer the first request after a broken stream
+  // with 503 (seen once in CI); the sandbox itself has no fault left to inject.
+  let retry;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    retry = await c.post("/v1/payment_intents", validIntent, { idempotencyKey: key }).catch(() => null);
+    if (retry !== null && retry.status !== 503) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(retry?.status, 200, retry?.text);
   assert.equal(retry.headers.get("idempotent-replayed"), "true");
   const list = (await c.get("/v1/payment_intents")).json.data;
   assert.equal(list.length, 1);
