@@ -1,7 +1,7 @@
-// Bundlers (the "module" export condition: esbuild, webpack, Rollup, Vite, Turbopack) and any
-// ESM runtime that is not Node: the wasm travels inside the JavaScript as base64, so a bundle
-// (a Lambda zip made by esbuild, a Next.js server chunk) needs no loader, plugin or copied
-// .wasm file. Compiled synchronously once at import; Workers use workerd.mjs instead, since
+// Bundlers (the "module" export condition: esbuild, webpack, Turbopack; tested with each) and
+// runtimes matching none of the other conditions: the wasm travels inside the JavaScript as
+// base64, so a bundle (a Lambda zip made by esbuild, a Next.js server chunk) needs no loader,
+// plugin or copied .wasm file. Compiled synchronously once at import; Workers use workerd.mjs instead, since
 // they forbid compiling from bytes.
 import { initSync } from "./wasm-web/kunog_core.js";
 import * as core from "./wasm-web/kunog_core.js";

@@ -301,3 +301,70 @@ fn answer_any(status: u16, body: &[u8]) -> Option<KunogError> {
         Step::Retry { .. } => None,
     }
 }
+
+/// The npm package's path (`Call<RawJson>`): the body stays text, checked by the client's own
+/// JSON reader rather than decoded by serde_json.
+fn create_intent_raw() -> Call<kunog::client::RawJson> {
+    create_intent().into_raw()
+}
+
+#[test]
+fn raw_json_answers_are_kept_whole_or_refused_with_what_they_were() {
+    let raw = answer(create_intent_raw(), 200, ResponseHeaders::default(), INTENT.as_bytes()).unwrap();
+    assert_eq!(raw.0, INTENT, "the text exactly as received");
+    let table: [(&[u8], &str); 5] = [
+        (b"<!doctype html><p>Bad Gateway</p>", "an HTML body"),
+        (b"OK", "a body that is not JSON"),
+        (br#"{"a":1} trailing"#, "a body that is not JSON"),
+        (b"{\"a\":\"\xff\"}", "a body that is not JSON"),
+        (b"[1,]", "a body that is not JSON"),
+    ];
+    for (body, what) in table {
+        let err = answer(create_intent_raw(), 200, ResponseHeaders::default(), body).unwrap_err();
+        assert_eq!(err.code, codes::INVALID_RESPONSE, "{body:?}");
+        assert!(err.message.contains(what), "{body:?}: {}", err.message);
+    }
+}
+
+#[test]
+fn raw_json_cut_short_is_retried_with_the_same_key() {
+    // A 2xx whose JSON ends early: the answer was lost on the way, so the call is retried.
+    for end in [0, 1, INTENT.len() / 2, INTENT.len() - 1] {
+        // client() keeps the default retries (create_intent() allows none).
+        let mut call = client().create_payment_intent(&CreatePaymentIntentParams::new(4900, "USD"), key()).unwrap().into_raw();
+        let key_header = |call: &Call<kunog::client::RawJson>| {
+            let headers = &call.request().headers;
+            headers.iter().find(|(name, _)| *name == kunog::client::IDEMPOTENCY_KEY_HEADER).map(|(_, value)| value.clone())
+        };
+        call.attempt(NOW).unwrap();
+        let key_sent = key_header(&call).expect("an Idempotency-Key");
+        let step = call.on_response(Ok(HttpResponse::new(200, &INTENT.as_bytes()[..end])), NOW, 0.0);
+        assert!(matches!(step, Step::Retry { .. }), "cut at {end}: {step:?}");
+        call.attempt(NOW + 1_000).unwrap();
+        assert_eq!(key_header(&call), Some(key_sent));
+        match call.on_response(Ok(HttpResponse::new(200, INTENT.as_bytes())), NOW + 1_000, 0.0) {
+            Step::Done(Ok(raw)) => assert_eq!(raw.0, INTENT),
+            other => panic!("cut at {end}, then whole: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn error_envelopes_are_read_by_field_type() {
+    // Escapes decoded; null and absent fields alike; unknown fields ignored.
+    let body = br#"{"error":{"type":"invalid_request_error","code":"parameter_invalid","message":"caf\u00e9 \"x\"\n\ud83d\ude00","param":null,"extra":[1,{}]},"more":true}"#;
+    let err = answer(create_intent(), 400, ResponseHeaders::default(), body).unwrap_err();
+    assert_eq!((err.code.as_str(), err.message.as_str(), err.param.as_deref()), ("parameter_invalid", "café \"x\"\n😀", None));
+    assert_eq!(err.error_type, ErrorType::InvalidRequest);
+    // A field of the wrong JSON type makes the body something other than Kunog's error.
+    for body in [
+        &br#"{"error":{"code":5,"message":"m"}}"#[..],
+        br#"{"error":{"message":["m"]}}"#,
+        br#"{"error":"boom"}"#,
+        br#"[{"error":{}}]"#,
+    ] {
+        let err = answer(create_intent(), 500, ResponseHeaders::default(), body).unwrap_err();
+        assert_eq!(err.code, codes::INVALID_RESPONSE, "{body:?}");
+        assert!(err.message.contains("a JSON body that is not a Kunog error"), "{body:?}: {}", err.message);
+    }
+}

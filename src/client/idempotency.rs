@@ -79,12 +79,14 @@ impl fmt::Display for IdempotencyKey {
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant 10xx (RFC 4122)
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut uuid = String::with_capacity(36);
     for (index, byte) in bytes.into_iter().enumerate() {
         if matches!(index, 4 | 6 | 8 | 10) {
             uuid.push('-');
         }
-        uuid.push_str(&hex::encode([byte]));
+        uuid.push(char::from(HEX[usize::from(byte >> 4)]));
+        uuid.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     uuid
 }

@@ -84,7 +84,7 @@ describe("the tarball in Bun", () => {
   });
 
   describe("bun build, and the bundle run with node_modules deleted", () => {
-    // --target=node takes the package's "node" conditions (not "module" or "bun"): the Node
+    // --target=node takes the package's "node" conditions (not "module"): the Node
     // entry must then be self-contained too.
     const targets = ["browser", "bun", "node"];
     const built = {};
